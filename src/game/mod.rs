@@ -1,0 +1,769 @@
+//! `game`: the rules of one room as a pure state machine. Knows no sockets, files or
+//! clocks: the time comes in with each command and all chance comes from one seeded
+//! generator, so the same seed, scenario and command log always give the same room.
+
+mod deal;
+mod error;
+mod tally;
+mod view;
+
+use std::sync::Arc;
+
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use unicode_normalization::UnicodeNormalization;
+
+pub use deal::{Deck, late_seat, seats_per_role, table_count, table_sizes};
+pub use error::{ErrorCode, GameError, InputProblem};
+pub use tally::{Choice, Counts, Tally};
+pub use view::{View, Viewer};
+
+use crate::scenario::{DecisionRule, Language, NoteKind, Role, RoundKind, Scenario};
+
+/// Milliseconds since the Unix epoch, passed in by the caller (the game has no clock).
+pub type Millis = i64;
+
+/// Most players in a room (in the lobby or seated).
+pub const MAX_PLAYERS: usize = 64;
+/// Longest player name, in characters after trimming and NFC normalisation.
+pub const MAX_NAME: usize = 24;
+/// Longest note, condition, reason.
+pub const MAX_NOTE: usize = 280;
+/// Longest proposal.
+pub const MAX_PROPOSAL: usize = 2000;
+/// Most seconds one `extend` adds.
+pub const MAX_EXTEND_SECONDS: i64 = 1800;
+/// Fewest players to start.
+pub const MIN_PLAYERS: usize = 3;
+
+/// A player's id within a room, shown as `p1`, `p2`, ...
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PlayerId(pub u32);
+
+impl std::fmt::Display for PlayerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "p{}", self.0)
+    }
+}
+
+impl std::str::FromStr for PlayerId {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        s.strip_prefix('p').and_then(|n| n.parse().ok()).filter(|n| *n > 0).map(PlayerId).ok_or(())
+    }
+}
+
+impl Serialize for PlayerId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PlayerId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(|_| serde::de::Error::custom("a player id like p1"))
+    }
+}
+
+/// Options chosen when the room is created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomOptions {
+    /// Number of tables (1..=16); `None`: from the scenario's `table_size`.
+    #[serde(default)]
+    pub tables: Option<u32>,
+    #[serde(default = "yes")]
+    pub perspective_swap: bool,
+    #[serde(default)]
+    pub auto_advance: bool,
+    /// `None`: the scenario's language.
+    #[serde(default)]
+    pub language: Option<Language>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for RoomOptions {
+    fn default() -> Self {
+        RoomOptions { tables: None, perspective_swap: true, auto_advance: false, language: None }
+    }
+}
+
+/// Who gives a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum Actor {
+    /// Someone joining; becomes a player when the join is accepted.
+    Newcomer,
+    Player(PlayerId),
+    Host,
+    Screen,
+    /// The room itself, e.g. advancing when a countdown runs out in an auto-advance room.
+    System,
+}
+
+/// A command as it arrives on the wire. Values a person chooses (kinds, choices, roles,
+/// ids) stay text here, so that a wrong one is refused by the game as `invalid_input` and
+/// a replay re-checks them the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    Join {
+        name: String,
+        #[serde(default)]
+        real_role: Option<String>,
+    },
+    Ready,
+    Note {
+        kind: String,
+        text: String,
+    },
+    Propose {
+        text: String,
+    },
+    Vote {
+        choice: String,
+        #[serde(default)]
+        condition: Option<String>,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    Leave,
+    Start,
+    Next,
+    Extend {
+        seconds: i64,
+    },
+    Kick {
+        player_id: String,
+    },
+    Lock {
+        locked: bool,
+    },
+    End,
+}
+
+impl Command {
+    /// The wire `type` of this command.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Command::Join { .. } => "join",
+            Command::Ready => "ready",
+            Command::Note { .. } => "note",
+            Command::Propose { .. } => "propose",
+            Command::Vote { .. } => "vote",
+            Command::Leave => "leave",
+            Command::Start => "start",
+            Command::Next => "next",
+            Command::Extend { .. } => "extend",
+            Command::Kick { .. } => "kick",
+            Command::Lock { .. } => "lock",
+            Command::End => "end",
+        }
+    }
+
+    fn for_host(&self) -> bool {
+        matches!(
+            self,
+            Command::Start
+                | Command::Next
+                | Command::Extend { .. }
+                | Command::Kick { .. }
+                | Command::Lock { .. }
+                | Command::End
+        )
+    }
+}
+
+/// What an accepted command changed that the caller must act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Joined(PlayerId),
+    Left(PlayerId),
+    Kicked(PlayerId),
+    Finished,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Lobby,
+    Seated,
+    Left,
+    Kicked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vote {
+    pub choice: Choice,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Player {
+    pub id: PlayerId,
+    pub name: String,
+    pub real_role: Option<Role>,
+    pub status: Status,
+    /// Index into the tables, once seated.
+    pub table: Option<usize>,
+    pub role: Option<Role>,
+    /// Index into the role's cards.
+    pub card: Option<usize>,
+    /// Ready for the current round.
+    pub ready: bool,
+    /// The open vote in the current vote round.
+    pub vote: Option<Vote>,
+}
+
+impl Player {
+    pub fn active(&self) -> bool {
+        matches!(self.status, Status::Lobby | Status::Seated)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub player: PlayerId,
+    /// Round index (0-based).
+    pub round: usize,
+    pub kind: NoteKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub text: String,
+    pub by: PlayerId,
+    pub round: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrawnEvent {
+    pub round: usize,
+    pub card: usize,
+}
+
+/// The outcome of one table's vote round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub round: usize,
+    pub reached: bool,
+    pub tally: Tally,
+    pub proposal: String,
+    pub conditions: Vec<String>,
+    pub objections: Vec<String>,
+    /// Every vote cast by a seated player, in seat order.
+    pub votes: Vec<(PlayerId, Role, Vote)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// Everyone ever seated here, in seat order (those who left or were kicked included).
+    pub seats: Vec<PlayerId>,
+    pub notes: Vec<Note>,
+    /// Every proposal version; the last one is the table's proposal.
+    pub proposals: Vec<Proposal>,
+    pub events: Vec<DrawnEvent>,
+    pub event_deck: Deck,
+    pub decisions: Vec<Decision>,
+}
+
+impl Table {
+    pub fn proposal(&self) -> Option<&Proposal> {
+        self.proposals.last()
+    }
+
+    pub fn decided(&self) -> bool {
+        self.decisions.iter().any(|d| d.reached)
+    }
+
+    pub fn decision(&self) -> Option<&Decision> {
+        self.decisions.last()
+    }
+}
+
+/// Where a room is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Lobby,
+    Round(usize),
+    Finished,
+}
+
+/// The state of one room.
+#[derive(Debug, PartialEq)]
+pub struct Game {
+    scenario: Arc<Scenario>,
+    rule: DecisionRule,
+    options: RoomOptions,
+    language: Language,
+    seed: u64,
+    rng: ChaCha8Rng,
+    stage: Stage,
+    deadline: Option<Millis>,
+    locked: bool,
+    players: Vec<Player>,
+    tables: Vec<Table>,
+    decks: [Deck; 3],
+}
+
+impl Game {
+    pub fn new(scenario: Arc<Scenario>, options: RoomOptions, seed: u64) -> Game {
+        let decks = Role::ALL.map(|r| Deck::new(scenario.roles.get(r).cards.len()));
+        Game {
+            rule: scenario.decision.resolve(),
+            language: options.language.unwrap_or(scenario.language),
+            options,
+            seed,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            stage: Stage::Lobby,
+            deadline: None,
+            locked: false,
+            players: Vec::new(),
+            tables: Vec::new(),
+            decks,
+            scenario,
+        }
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+    pub fn rule(&self) -> &DecisionRule {
+        &self.rule
+    }
+    pub fn options(&self) -> &RoomOptions {
+        &self.options
+    }
+    pub fn language(&self) -> Language {
+        self.language
+    }
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+    pub fn deadline(&self) -> Option<Millis> {
+        self.deadline
+    }
+    pub fn locked(&self) -> bool {
+        self.locked
+    }
+    pub fn players(&self) -> &[Player] {
+        &self.players
+    }
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
+    }
+    pub fn is_finished(&self) -> bool {
+        self.stage == Stage::Finished
+    }
+    pub fn player(&self, id: PlayerId) -> Option<&Player> {
+        self.players.get((id.0 as usize).checked_sub(1)?)
+    }
+    /// Players in the lobby or seated.
+    pub fn active_players(&self) -> usize {
+        self.players.iter().filter(|p| p.active()).count()
+    }
+    /// The phase index of PROTOCOL.md: -1 in the lobby, `rounds.len()` when finished.
+    pub fn phase_index(&self) -> i64 {
+        match self.stage {
+            Stage::Lobby => -1,
+            Stage::Round(i) => i as i64,
+            Stage::Finished => self.scenario.rounds.len() as i64,
+        }
+    }
+    pub fn phase_kind(&self) -> &'static str {
+        match self.stage {
+            Stage::Lobby => "lobby",
+            Stage::Round(i) => self.scenario.rounds[i].kind.code(),
+            Stage::Finished => "finished",
+        }
+    }
+    fn round_kind(&self) -> Option<RoundKind> {
+        match self.stage {
+            Stage::Round(i) => Some(self.scenario.rounds[i].kind),
+            _ => None,
+        }
+    }
+
+    /// Whether an auto-advance room should move on at `now`.
+    pub fn due(&self, now: Millis) -> bool {
+        self.options.auto_advance && matches!(self.stage, Stage::Round(_)) && self.deadline.is_some_and(|d| now >= d)
+    }
+
+    /// Applies one command from `actor` at time `now`. On error nothing changed.
+    pub fn apply(&mut self, actor: Actor, cmd: &Command, now: Millis) -> Result<Vec<Event>, GameError> {
+        // Order of checks (PROTOCOL.md): not_allowed, room_finished, wrong_phase, invalid_input.
+        match actor {
+            Actor::Screen => return Err(GameError::NotAllowed),
+            Actor::Host | Actor::System if !cmd.for_host() => return Err(GameError::NotAllowed),
+            Actor::Player(_) | Actor::Newcomer if cmd.for_host() => return Err(GameError::NotAllowed),
+            Actor::Newcomer if !matches!(cmd, Command::Join { .. }) => return Err(GameError::NotAllowed),
+            Actor::Player(_) if matches!(cmd, Command::Join { .. }) => return Err(GameError::NotAllowed),
+            _ => {}
+        }
+        if let Actor::Player(id) = actor
+            && !self.player(id).is_some_and(Player::active)
+        {
+            return Err(GameError::NotAllowed);
+        }
+        if self.is_finished() && !matches!(cmd, Command::Leave) {
+            return Err(GameError::RoomFinished);
+        }
+        match (actor, cmd) {
+            (_, Command::Join { name, real_role }) => self.join(name, real_role.as_deref()),
+            (Actor::Player(id), Command::Leave) => {
+                self.remove(id, Status::Left);
+                Ok(vec![Event::Left(id)])
+            }
+            (Actor::Player(id), Command::Ready) => {
+                if !matches!(self.round_kind(), Some(RoundKind::Briefing | RoundKind::Debrief)) {
+                    return Err(GameError::WrongPhase);
+                }
+                self.players[idx(id)].ready = true;
+                Ok(vec![])
+            }
+            (Actor::Player(id), Command::Note { kind, text }) => self.note(id, kind, text),
+            (Actor::Player(id), Command::Propose { text }) => self.propose(id, text),
+            (Actor::Player(id), Command::Vote { choice, condition, reason }) => {
+                self.vote(id, choice, condition.as_deref(), reason.as_deref())
+            }
+            (_, Command::Start) => self.start(now),
+            (_, Command::Next) => {
+                let Stage::Round(i) = self.stage else { return Err(GameError::WrongPhase) };
+                self.close_round(i);
+                Ok(self.open_round(i + 1, now))
+            }
+            (_, Command::End) => {
+                if let Stage::Round(i) = self.stage {
+                    self.close_round(i);
+                }
+                self.finish();
+                Ok(vec![Event::Finished])
+            }
+            (_, Command::Extend { seconds }) => {
+                if self.stage == Stage::Lobby {
+                    return Err(GameError::WrongPhase);
+                }
+                if !(1..=MAX_EXTEND_SECONDS).contains(seconds) {
+                    return Err(GameError::InvalidInput(InputProblem::SecondsOutOfRange));
+                }
+                let base = self.deadline.filter(|d| *d > now).unwrap_or(now);
+                self.deadline = Some(base + seconds * 1000);
+                Ok(vec![])
+            }
+            (_, Command::Kick { player_id }) => {
+                let id = player_id
+                    .parse::<PlayerId>()
+                    .ok()
+                    .filter(|id| self.player(*id).is_some_and(Player::active))
+                    .ok_or(GameError::InvalidInput(InputProblem::UnknownPlayer))?;
+                self.remove(id, Status::Kicked);
+                Ok(vec![Event::Kicked(id)])
+            }
+            (_, Command::Lock { locked }) => {
+                self.locked = *locked;
+                Ok(vec![])
+            }
+            _ => Err(GameError::NotAllowed),
+        }
+    }
+
+    fn join(&mut self, name: &str, real_role: Option<&str>) -> Result<Vec<Event>, GameError> {
+        if self.locked {
+            return Err(GameError::RoomLocked);
+        }
+        if self.active_players() >= MAX_PLAYERS {
+            return Err(GameError::RoomFull);
+        }
+        let name = clean_name(name).ok_or(GameError::InvalidName)?;
+        let real_role = match real_role {
+            None => None,
+            Some(r) => Some(parse_role(r).ok_or(GameError::InvalidInput(InputProblem::UnknownValue))?),
+        };
+        let lower = name.to_lowercase();
+        if self.players.iter().any(|p| p.active() && p.name.to_lowercase() == lower) {
+            return Err(GameError::NameTaken);
+        }
+        let id = PlayerId(self.players.len() as u32 + 1);
+        self.players.push(Player {
+            id,
+            name,
+            real_role,
+            status: Status::Lobby,
+            table: None,
+            role: None,
+            card: None,
+            ready: false,
+            vote: None,
+        });
+        if matches!(self.stage, Stage::Round(_)) {
+            self.seat_late(id);
+        }
+        Ok(vec![Event::Joined(id)])
+    }
+
+    fn seat_late(&mut self, id: PlayerId) {
+        let counts: Vec<[usize; 3]> = (0..self.tables.len()).map(|t| self.role_counts(t)).collect();
+        let real = self.players[idx(id)].real_role;
+        let (t, role) = late_seat(&counts, real, self.options.perspective_swap);
+        self.seat(id, t, role);
+    }
+
+    fn role_counts(&self, t: usize) -> [usize; 3] {
+        let mut c = [0; 3];
+        for p in self.seated(t) {
+            if let Some(r) = p.role {
+                c[r.index()] += 1;
+            }
+        }
+        c
+    }
+
+    /// The players seated at table `t` now, in seat order.
+    pub fn seated(&self, t: usize) -> impl Iterator<Item = &Player> {
+        self.tables[t].seats.iter().map(|id| &self.players[idx(*id)]).filter(|p| p.status == Status::Seated)
+    }
+
+    fn seat(&mut self, id: PlayerId, t: usize, role: Role) {
+        let card = self.decks[role.index()].draw(&mut self.rng);
+        let p = &mut self.players[idx(id)];
+        p.status = Status::Seated;
+        p.table = Some(t);
+        p.role = Some(role);
+        p.card = card;
+        self.tables[t].seats.push(id);
+    }
+
+    fn remove(&mut self, id: PlayerId, status: Status) {
+        let p = &mut self.players[idx(id)];
+        p.status = status;
+        p.vote = None;
+    }
+
+    fn start(&mut self, now: Millis) -> Result<Vec<Event>, GameError> {
+        if self.stage != Stage::Lobby {
+            return Err(GameError::WrongPhase);
+        }
+        let waiting: Vec<PlayerId> = self.players.iter().filter(|p| p.status == Status::Lobby).map(|p| p.id).collect();
+        if waiting.len() < MIN_PLAYERS {
+            return Err(GameError::NotEnoughPlayers);
+        }
+        let n = waiting.len();
+        let t = table_count(n, self.scenario.table_size, self.options.tables);
+        let weights = Role::ALL.map(|r| self.scenario.roles.get(r).weight);
+        let seats: Vec<[usize; 3]> = table_sizes(n, t).into_iter().map(|s| seats_per_role(s, weights)).collect();
+        let real: Vec<Option<Role>> = waiting.iter().map(|id| self.players[idx(*id)].real_role).collect();
+        let places = deal::assign(&real, &seats, self.options.perspective_swap, &mut self.rng);
+        let events = self.scenario.events.len();
+        self.tables = (0..t)
+            .map(|_| Table {
+                seats: Vec::new(),
+                notes: Vec::new(),
+                proposals: Vec::new(),
+                events: Vec::new(),
+                event_deck: Deck::new(events),
+                decisions: Vec::new(),
+            })
+            .collect();
+        // Seat in table then role order, so seat order reads resident, civil servant, councillor.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|i| (places[*i].0, places[*i].1, waiting[*i]));
+        for i in order {
+            self.seat(waiting[i], places[i].0, places[i].1);
+        }
+        Ok(self.open_round(0, now))
+    }
+
+    fn open_round(&mut self, i: usize, now: Millis) -> Vec<Event> {
+        if i >= self.scenario.rounds.len() {
+            self.finish();
+            return vec![Event::Finished];
+        }
+        let round = &self.scenario.rounds[i];
+        self.stage = Stage::Round(i);
+        self.deadline = round.minutes.map(|m| now + i64::from(m) * 60_000);
+        for p in &mut self.players {
+            p.ready = false;
+            p.vote = None;
+        }
+        if round.draws_event() {
+            for t in &mut self.tables {
+                if let Some(card) = t.event_deck.draw(&mut self.rng) {
+                    t.events.push(DrawnEvent { round: i, card });
+                }
+            }
+        }
+        vec![]
+    }
+
+    fn finish(&mut self) {
+        self.stage = Stage::Finished;
+        self.deadline = None;
+        for p in &mut self.players {
+            p.ready = false;
+            p.vote = None;
+        }
+    }
+
+    /// Whether table `t` takes part in the current proposal or vote round.
+    pub fn table_takes_part(&self, t: usize) -> bool {
+        let table = &self.tables[t];
+        match self.round_kind() {
+            Some(RoundKind::Proposal) => !table.decided(),
+            Some(RoundKind::Vote) => !table.decided() && table.proposal().is_some(),
+            _ => true,
+        }
+    }
+
+    fn close_round(&mut self, i: usize) {
+        if self.scenario.rounds[i].kind != RoundKind::Vote {
+            return;
+        }
+        for t in 0..self.tables.len() {
+            if !self.table_takes_part(t) {
+                continue;
+            }
+            let seated: Vec<&Player> = self.seated(t).collect();
+            let votes: Vec<(PlayerId, Role, Vote)> =
+                seated.iter().filter_map(|p| Some((p.id, p.role?, p.vote.clone()?))).collect();
+            let tally = Tally::count(seated.len(), votes.iter().map(|(_, r, v)| (*r, v.choice)));
+            let decision = Decision {
+                round: i,
+                reached: tally.reaches(&self.rule),
+                tally,
+                proposal: self.tables[t].proposal().map(|p| p.text.clone()).unwrap_or_default(),
+                conditions: votes.iter().filter_map(|(_, _, v)| v.condition.clone()).collect(),
+                objections: votes.iter().filter_map(|(_, _, v)| v.reason.clone()).collect(),
+                votes,
+            };
+            self.tables[t].decisions.push(decision);
+        }
+    }
+
+    fn note(&mut self, id: PlayerId, kind: &str, text: &str) -> Result<Vec<Event>, GameError> {
+        let Stage::Round(i) = self.stage else { return Err(GameError::WrongPhase) };
+        let round = &self.scenario.rounds[i];
+        if round.kind != RoundKind::Discussion {
+            return Err(GameError::WrongPhase);
+        }
+        let kind = parse_note_kind(kind)
+            .filter(|k| round.note_kinds().contains(k))
+            .ok_or(GameError::InvalidInput(InputProblem::NoteKindNotAllowed))?;
+        let text = clean_text(text, MAX_NOTE)?;
+        let t = self.players[idx(id)].table.ok_or(GameError::WrongPhase)?;
+        self.tables[t].notes.push(Note { player: id, round: i, kind, text });
+        Ok(vec![])
+    }
+
+    fn propose(&mut self, id: PlayerId, text: &str) -> Result<Vec<Event>, GameError> {
+        let Stage::Round(i) = self.stage else { return Err(GameError::WrongPhase) };
+        let round = &self.scenario.rounds[i];
+        if round.kind != RoundKind::Proposal {
+            return Err(GameError::WrongPhase);
+        }
+        let p = &self.players[idx(id)];
+        if !p.role.is_some_and(|r| round.proposer_roles().contains(&r)) {
+            return Err(GameError::NotAllowed);
+        }
+        let t = p.table.ok_or(GameError::WrongPhase)?;
+        if !self.table_takes_part(t) {
+            return Err(GameError::WrongPhase);
+        }
+        let text = clean_text(text, MAX_PROPOSAL)?;
+        self.tables[t].proposals.push(Proposal { text, by: id, round: i });
+        Ok(vec![])
+    }
+
+    fn vote(
+        &mut self,
+        id: PlayerId,
+        choice: &str,
+        condition: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<Vec<Event>, GameError> {
+        if self.round_kind() != Some(RoundKind::Vote) {
+            return Err(GameError::WrongPhase);
+        }
+        let t = self.players[idx(id)].table.ok_or(GameError::WrongPhase)?;
+        if !self.table_takes_part(t) {
+            return Err(GameError::WrongPhase);
+        }
+        let choice = parse_choice(choice).ok_or(GameError::InvalidInput(InputProblem::UnknownValue))?;
+        let vote = match choice {
+            Choice::SupportIf => Vote {
+                choice,
+                condition: Some(clean_text(
+                    condition.ok_or(GameError::InvalidInput(InputProblem::ConditionMissing))?,
+                    MAX_NOTE,
+                )?),
+                reason: None,
+            },
+            Choice::Object => Vote {
+                choice,
+                condition: None,
+                reason: Some(clean_text(
+                    reason.ok_or(GameError::InvalidInput(InputProblem::ReasonMissing))?,
+                    MAX_NOTE,
+                )?),
+            },
+            _ => Vote { choice, condition: None, reason: None },
+        };
+        self.players[idx(id)].vote = Some(vote);
+        Ok(vec![])
+    }
+}
+
+fn idx(id: PlayerId) -> usize {
+    id.0 as usize - 1
+}
+
+fn parse_role(s: &str) -> Option<Role> {
+    Role::ALL.into_iter().find(|r| r.code() == s)
+}
+
+fn parse_note_kind(s: &str) -> Option<NoteKind> {
+    NoteKind::ALL.into_iter().find(|k| k.code() == s)
+}
+
+fn parse_choice(s: &str) -> Option<Choice> {
+    Choice::ALL.into_iter().find(|c| c.code() == s)
+}
+
+/// A text of 1..=max characters after trimming.
+fn clean_text(text: &str, max: usize) -> Result<String, GameError> {
+    let t = text.trim();
+    match t.chars().count() {
+        0 => Err(GameError::InvalidInput(InputProblem::EmptyText)),
+        n if n > max => Err(GameError::InvalidInput(InputProblem::TextTooLong { max })),
+        _ => Ok(t.to_string()),
+    }
+}
+
+/// A name as shown: trimmed, NFC, 1..=24 characters, no control characters and no
+/// invisible formatting (bidirectional overrides, zero-width characters) that could
+/// disguise it as someone else's.
+pub fn clean_name(name: &str) -> Option<String> {
+    let n: String = name.trim().nfc().collect();
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}')
+    };
+    let len = n.chars().count();
+    ((1..=MAX_NAME).contains(&len) && !n.chars().any(invisible)).then_some(n)
+}
+
+#[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;

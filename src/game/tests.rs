@@ -1,0 +1,502 @@
+use proptest::prelude::*;
+use serde_json::Value;
+
+use super::testkit::{any_log, game_with, small};
+use super::*;
+use crate::scenario::{DecisionSpec, Fraction, RuleKind};
+
+fn p(n: u32) -> Actor {
+    Actor::Player(PlayerId(n))
+}
+
+fn join(g: &mut Game, name: &str) -> Result<Vec<Event>, GameError> {
+    g.apply(Actor::Newcomer, &Command::Join { name: name.into(), real_role: None }, 0)
+}
+
+fn err(r: Result<Vec<Event>, GameError>) -> ErrorCode {
+    r.expect_err("the command should be refused").code()
+}
+
+fn host(g: &mut Game, c: Command) -> Result<Vec<Event>, GameError> {
+    g.apply(Actor::Host, &c, 1_000)
+}
+
+fn note(kind: &str, text: &str) -> Command {
+    Command::Note { kind: kind.into(), text: text.into() }
+}
+
+fn vote(choice: &str, condition: Option<&str>, reason: Option<&str>) -> Command {
+    Command::Vote { choice: choice.into(), condition: condition.map(Into::into), reason: reason.map(Into::into) }
+}
+
+fn json(g: &Game, v: Viewer) -> Value {
+    serde_json::to_value(g.view("BCDFG", v, 0, &|_| true)).unwrap()
+}
+
+/// A started game with 4 players at one table, moved to round `round`.
+fn at_round(round: usize) -> Game {
+    let mut g = game_with(4, 7);
+    host(&mut g, Command::Start).unwrap();
+    for _ in 0..round {
+        host(&mut g, Command::Next).unwrap();
+    }
+    g
+}
+
+fn with_role(g: &Game, role: Role) -> Vec<Actor> {
+    g.players().iter().filter(|p| p.role == Some(role) && p.active()).map(|p| Actor::Player(p.id)).collect()
+}
+
+#[test]
+fn names_are_trimmed_normalised_and_unique_ignoring_case() {
+    let mut g = Game::new(small(), RoomOptions::default(), 1);
+    join(&mut g, "  Zoe\u{301}  ").unwrap();
+    assert_eq!(g.players()[0].name, "Zo\u{e9}");
+    assert_eq!(err(join(&mut g, "ZOÉ")), ErrorCode::NameTaken);
+    for bad in ["", "   ", &"x".repeat(25), "a\u{7}b", "a\u{202E}b", "a\u{200B}b", "\u{FEFF}x"] {
+        assert_eq!(err(join(&mut g, bad)), ErrorCode::InvalidName, "{bad:?}");
+    }
+    join(&mut g, &"é".repeat(24)).unwrap();
+    let r = g.apply(Actor::Newcomer, &Command::Join { name: "Bo".into(), real_role: Some("boss".into()) }, 0);
+    assert_eq!(err(r), ErrorCode::InvalidInput);
+}
+
+#[test]
+fn the_sixty_fifth_player_finds_the_room_full() {
+    let mut g = game_with(MAX_PLAYERS, 1);
+    assert_eq!(err(join(&mut g, "Laat")), ErrorCode::RoomFull);
+    g.apply(p(1), &Command::Leave, 0).unwrap();
+    join(&mut g, "Laat").unwrap();
+}
+
+#[test]
+fn a_locked_room_refuses_joins_and_a_finished_one_too() {
+    let mut g = game_with(3, 1);
+    host(&mut g, Command::Lock { locked: true }).unwrap();
+    assert_eq!(err(join(&mut g, "Nieuw")), ErrorCode::RoomLocked);
+    host(&mut g, Command::Lock { locked: false }).unwrap();
+    host(&mut g, Command::End).unwrap();
+    assert_eq!(err(join(&mut g, "Nieuw")), ErrorCode::RoomFinished);
+    assert_eq!(err(host(&mut g, Command::Next)), ErrorCode::RoomFinished);
+    g.apply(p(1), &Command::Leave, 0).expect("leave still works in a finished room");
+}
+
+#[test]
+fn start_needs_three_players_and_only_once() {
+    let mut g = game_with(2, 1);
+    assert_eq!(err(host(&mut g, Command::Start)), ErrorCode::NotEnoughPlayers);
+    join(&mut g, "Derde").unwrap();
+    host(&mut g, Command::Start).unwrap();
+    assert_eq!(err(host(&mut g, Command::Start)), ErrorCode::WrongPhase);
+}
+
+#[test]
+fn who_may_give_which_command() {
+    let mut g = game_with(4, 1);
+    assert_eq!(err(g.apply(p(1), &Command::Start, 0)), ErrorCode::NotAllowed);
+    assert_eq!(err(g.apply(Actor::Host, &Command::Ready, 0)), ErrorCode::NotAllowed);
+    assert_eq!(err(g.apply(Actor::Screen, &Command::Ready, 0)), ErrorCode::NotAllowed);
+    assert_eq!(err(g.apply(Actor::Screen, &Command::Next, 0)), ErrorCode::NotAllowed);
+    assert_eq!(err(g.apply(p(99), &Command::Ready, 0)), ErrorCode::NotAllowed);
+    // A player's host command is not_allowed even in a finished room (not_allowed comes first).
+    host(&mut g, Command::End).unwrap();
+    assert_eq!(err(g.apply(p(1), &Command::Next, 0)), ErrorCode::NotAllowed);
+}
+
+#[test]
+fn next_and_extend_are_wrong_in_the_lobby() {
+    let mut g = game_with(3, 1);
+    assert_eq!(err(host(&mut g, Command::Next)), ErrorCode::WrongPhase);
+    assert_eq!(err(host(&mut g, Command::Extend { seconds: 60 })), ErrorCode::WrongPhase);
+    assert_eq!(err(g.apply(p(1), &Command::Ready, 0)), ErrorCode::WrongPhase);
+}
+
+#[test]
+fn deadlines_come_from_the_time_passed_in_and_extend_adds() {
+    let mut g = game_with(3, 1);
+    g.apply(Actor::Host, &Command::Start, 10_000).unwrap();
+    assert_eq!(g.deadline(), Some(10_000 + 5 * 60_000));
+    g.apply(Actor::Host, &Command::Extend { seconds: 30 }, 20_000).unwrap();
+    assert_eq!(g.deadline(), Some(10_000 + 5 * 60_000 + 30_000));
+    // A round without minutes has no countdown; extend starts one from now.
+    g.apply(Actor::Host, &Command::Next, 30_000).unwrap();
+    assert_eq!(g.deadline(), None);
+    g.apply(Actor::Host, &Command::Extend { seconds: 60 }, 40_000).unwrap();
+    assert_eq!(g.deadline(), Some(100_000));
+    // Run out: extend counts from now.
+    g.apply(Actor::Host, &Command::Extend { seconds: 10 }, 500_000).unwrap();
+    assert_eq!(g.deadline(), Some(510_000));
+    for s in [0, -1, 1801] {
+        assert_eq!(err(host(&mut g, Command::Extend { seconds: s })), ErrorCode::InvalidInput);
+    }
+    assert!(!g.due(10_000_000), "only auto-advance rooms are ever due");
+}
+
+#[test]
+fn auto_advance_rooms_are_due_when_the_countdown_runs_out() {
+    let options = RoomOptions { auto_advance: true, ..RoomOptions::default() };
+    let mut g = Game::new(small(), options, 3);
+    for n in ["A", "B", "C"] {
+        join(&mut g, n).unwrap();
+    }
+    g.apply(Actor::Host, &Command::Start, 0).unwrap();
+    assert!(!g.due(299_999));
+    assert!(g.due(300_000));
+    g.apply(Actor::System, &Command::Next, 300_000).unwrap();
+    assert_eq!(g.phase_index(), 1);
+    assert_eq!(err(g.apply(Actor::System, &Command::Ready, 0)), ErrorCode::NotAllowed);
+}
+
+#[test]
+fn ready_belongs_to_briefing_and_debrief() {
+    let mut g = at_round(0);
+    g.apply(p(1), &Command::Ready, 0).unwrap();
+    assert!(g.player(PlayerId(1)).unwrap().ready);
+    host(&mut g, Command::Next).unwrap();
+    assert!(!g.player(PlayerId(1)).unwrap().ready, "ready marks are per round");
+    assert_eq!(err(g.apply(p(1), &Command::Ready, 0)), ErrorCode::WrongPhase);
+}
+
+#[test]
+fn notes_need_an_allowed_kind_and_a_text_of_1_to_280() {
+    let mut g = at_round(1);
+    g.apply(p(1), &note("value", "  Samen spelen  "), 0).unwrap();
+    assert_eq!(g.tables()[0].notes[0].text, "Samen spelen");
+    assert_eq!(err(g.apply(p(1), &note("idea", "Nee"), 0)), ErrorCode::InvalidInput);
+    assert_eq!(err(g.apply(p(1), &note("bogus", "Nee"), 0)), ErrorCode::InvalidInput);
+    assert_eq!(err(g.apply(p(1), &note("value", "  "), 0)), ErrorCode::InvalidInput);
+    assert_eq!(err(g.apply(p(1), &note("value", &"é".repeat(281)), 0)), ErrorCode::InvalidInput);
+    g.apply(p(1), &note("value", &"é".repeat(280)), 0).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    assert_eq!(err(g.apply(p(1), &note("value", "Te laat"), 0)), ErrorCode::WrongPhase);
+}
+
+#[test]
+fn events_are_drawn_per_table_at_the_start_of_a_draw_round() {
+    let g = at_round(1);
+    assert_eq!(g.tables()[0].events.len(), 1);
+    let v = json(&g, Viewer::Player(PlayerId(1)));
+    assert!(v["tables"][0]["event"]["title"].is_string());
+}
+
+#[test]
+fn only_listed_proposers_may_propose_and_every_version_is_kept() {
+    let mut g = at_round(2);
+    let civil = with_role(&g, Role::CivilServant)[0];
+    let resident = with_role(&g, Role::Resident)[0];
+    assert_eq!(err(g.apply(civil, &Command::Propose { text: "Ik".into() }, 0)), ErrorCode::NotAllowed);
+    g.apply(resident, &Command::Propose { text: "Versie 1".into() }, 0).unwrap();
+    g.apply(resident, &Command::Propose { text: "Versie 2".into() }, 0).unwrap();
+    assert_eq!(g.tables()[0].proposals.len(), 2);
+    assert_eq!(g.tables()[0].proposal().unwrap().text, "Versie 2");
+    assert_eq!(err(g.apply(resident, &Command::Propose { text: "x".repeat(2001) }, 0)), ErrorCode::InvalidInput);
+    host(&mut g, Command::Next).unwrap();
+    assert_eq!(err(g.apply(resident, &Command::Propose { text: "Laat".into() }, 0)), ErrorCode::WrongPhase);
+}
+
+#[test]
+fn votes_need_condition_or_reason_and_replace_each_other() {
+    let mut g = at_round(2);
+    let resident = with_role(&g, Role::Resident)[0];
+    g.apply(resident, &Command::Propose { text: "Een nieuwe baan".into() }, 0).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    assert_eq!(err(g.apply(p(1), &vote("support_if", None, None), 0)), ErrorCode::InvalidInput);
+    assert_eq!(err(g.apply(p(1), &vote("object", None, Some(" ")), 0)), ErrorCode::InvalidInput);
+    assert_eq!(err(g.apply(p(1), &vote("perhaps", None, None), 0)), ErrorCode::InvalidInput);
+    g.apply(p(1), &vote("object", None, Some("Te duur")), 0).unwrap();
+    g.apply(p(1), &vote("support_if", Some("Als het veilig is"), None), 0).unwrap();
+    let v = g.player(PlayerId(1)).unwrap().vote.clone().unwrap();
+    assert_eq!(v.choice, Choice::SupportIf);
+    assert_eq!(v.reason, None);
+}
+
+#[test]
+fn a_table_without_a_proposal_sits_out_the_vote() {
+    let mut g = at_round(3);
+    assert_eq!(err(g.apply(p(1), &vote("support", None, None), 0)), ErrorCode::WrongPhase);
+    host(&mut g, Command::Next).unwrap();
+    assert!(g.tables()[0].decisions.is_empty(), "stays undecided");
+}
+
+#[test]
+fn a_decided_table_sits_out_later_rounds_and_its_decision_stands() {
+    let mut g = at_round(2);
+    let resident = with_role(&g, Role::Resident)[0];
+    g.apply(resident, &Command::Propose { text: "Plan".into() }, 0).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    for i in 1..=4 {
+        g.apply(p(i), &vote("support_if", Some(&format!("Voorwaarde {i}")), None), 0).unwrap();
+    }
+    host(&mut g, Command::Next).unwrap();
+    let d = g.tables()[0].decision().unwrap().clone();
+    assert!(d.reached);
+    assert_eq!(d.conditions.len(), 4);
+    assert_eq!(d.proposal, "Plan");
+    assert_eq!(err(g.apply(resident, &Command::Propose { text: "Nog een".into() }, 0)), ErrorCode::WrongPhase);
+    host(&mut g, Command::Next).unwrap();
+    assert_eq!(err(g.apply(p(1), &vote("object", None, Some("Toch niet")), 0)), ErrorCode::WrongPhase);
+    host(&mut g, Command::Next).unwrap();
+    assert_eq!(g.tables()[0].decisions.len(), 1);
+}
+
+#[test]
+fn end_tallies_an_open_vote_round() {
+    let mut g = at_round(2);
+    let resident = with_role(&g, Role::Resident)[0];
+    g.apply(resident, &Command::Propose { text: "Plan".into() }, 0).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    g.apply(p(1), &vote("object", None, Some("Nee")), 0).unwrap();
+    host(&mut g, Command::End).unwrap();
+    let d = g.tables()[0].decision().unwrap();
+    assert!(!d.reached);
+    assert_eq!(d.objections, vec!["Nee".to_string()]);
+    assert!(g.is_finished());
+    assert_eq!(g.phase_index(), g.scenario().rounds.len() as i64);
+}
+
+#[test]
+fn the_last_next_finishes_the_room() {
+    let mut g = at_round(6);
+    assert_eq!(host(&mut g, Command::Next).unwrap(), vec![Event::Finished]);
+    assert_eq!(g.phase_kind(), "finished");
+    assert_eq!(g.deadline(), None);
+}
+
+#[test]
+fn kicking_drops_the_open_vote_and_the_seat() {
+    let mut g = at_round(2);
+    let resident = with_role(&g, Role::Resident)[0];
+    g.apply(resident, &Command::Propose { text: "Plan".into() }, 0).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    g.apply(p(2), &vote("object", None, Some("Nee")), 0).unwrap();
+    assert_eq!(err(host(&mut g, Command::Kick { player_id: "p9".into() })), ErrorCode::InvalidInput);
+    assert_eq!(err(host(&mut g, Command::Kick { player_id: "nobody".into() })), ErrorCode::InvalidInput);
+    assert_eq!(host(&mut g, Command::Kick { player_id: "p2".into() }).unwrap(), vec![Event::Kicked(PlayerId(2))]);
+    assert_eq!(err(g.apply(p(2), &vote("object", None, Some("Nee")), 0)), ErrorCode::NotAllowed);
+    assert_eq!(err(host(&mut g, Command::Kick { player_id: "p2".into() })), ErrorCode::InvalidInput);
+    for i in [1, 3, 4] {
+        g.apply(p(i), &vote("support", None, None), 0).unwrap();
+    }
+    host(&mut g, Command::Next).unwrap();
+    let d = g.tables()[0].decision().unwrap();
+    assert_eq!(d.tally.seated, 3);
+    assert_eq!(d.tally.overall.object, 0);
+    assert!(d.reached);
+}
+
+#[test]
+fn a_late_joiner_is_seated_at_the_smallest_table() {
+    let mut g = game_with(7, 3); // 7 players, table_size 4: two tables of 4 and 3
+    host(&mut g, Command::Start).unwrap();
+    assert_eq!(g.tables().len(), 2);
+    let small_table = (0..2).min_by_key(|t| (g.seated(*t).count(), *t)).unwrap();
+    let ev = join(&mut g, "Laat").unwrap();
+    let Event::Joined(id) = ev[0] else { panic!("joined") };
+    let late = g.player(id).unwrap();
+    assert_eq!(late.table, Some(small_table));
+    assert!(late.card.is_some());
+}
+
+#[test]
+fn views_keep_goals_and_open_votes_with_their_owner() {
+    let mut g = at_round(2);
+    let resident = with_role(&g, Role::Resident)[0];
+    g.apply(resident, &Command::Propose { text: "Plan".into() }, 0).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    g.apply(p(1), &vote("object", None, Some("GEHEIM-BEZWAAR")), 0).unwrap();
+    let me = json(&g, Viewer::Player(PlayerId(1)));
+    assert_eq!(me["you"]["vote"]["reason"], "GEHEIM-BEZWAAR");
+    assert!(me["you"]["card"]["goal"].as_str().unwrap().starts_with("GOAL-"));
+    let other = json(&g, Viewer::Player(PlayerId(2)));
+    let text = other.to_string();
+    assert!(!text.contains("GEHEIM-BEZWAAR"));
+    assert_eq!(text.matches("GOAL-").count(), 1, "only the viewer's own goal");
+    let seat = other["tables"][0]["players"].as_array().unwrap().iter().find(|s| s["player_id"] == "p1").unwrap();
+    assert_eq!(seat["voted"], true);
+    assert!(seat.get("vote").is_none() && seat.get("card").is_none());
+    let screen = json(&g, Viewer::Screen).to_string();
+    assert!(!screen.contains("GOAL-") && !screen.contains("GEHEIM") && !screen.contains("\"notes\":[{"));
+    assert!(json(&g, Viewer::Screen)["tables"][0].get("proposal").is_none());
+    let h = json(&g, Viewer::Host);
+    assert!(h.to_string().contains("GEHEIM-BEZWAAR"));
+    assert_eq!(h.to_string().matches("GOAL-").count(), 4);
+}
+
+#[test]
+fn a_secret_ballot_never_pairs_a_voter_with_a_choice() {
+    let mut s = (*small()).clone();
+    s.decision = DecisionSpec { rule: RuleKind::Majority, secret_ballot: true, ..Default::default() };
+    let mut g = Game::new(std::sync::Arc::new(s), RoomOptions::default(), 5);
+    for n in ["A", "B", "C", "D"] {
+        join(&mut g, n).unwrap();
+    }
+    host(&mut g, Command::Start).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    let resident = with_role(&g, Role::Resident)[0];
+    g.apply(resident, &Command::Propose { text: "Plan".into() }, 0).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    g.apply(p(1), &vote("support", None, None), 0).unwrap();
+    assert!(json(&g, Viewer::Host)["tables"][0]["players"][0].get("vote").is_none());
+    for i in 2..=4 {
+        g.apply(p(i), &vote("support", None, None), 0).unwrap();
+    }
+    host(&mut g, Command::Next).unwrap();
+    for v in [Viewer::Host, Viewer::Player(PlayerId(1)), Viewer::Screen] {
+        let d = &json(&g, v)["tables"][0]["decision"];
+        assert_eq!(d["support"], 4);
+        assert!(d.get("votes").is_none() && d.get("by_role").is_none(), "{v:?}");
+    }
+}
+
+#[test]
+fn fractions_are_exact() {
+    assert_eq!(Fraction::parse_decimal("0.5").unwrap(), Fraction::new(1, 2));
+    assert_eq!(Fraction::parse_decimal("0.67").unwrap(), Fraction::new(67, 100));
+    assert_eq!(Fraction::parse_ratio(" 4 / 6 ").unwrap(), Fraction::new(2, 3));
+    assert!(Fraction::parse_ratio("3/2").is_err());
+    assert!(Fraction::parse_ratio("1/0").is_err());
+    assert!(Fraction::parse_decimal("1.5").is_err());
+}
+
+/// A plain, separate reading of SCENARIO.md's decision table, for comparison.
+fn reference(rule: &crate::scenario::DecisionRule, seated: usize, votes: &[(Role, Choice)]) -> bool {
+    let cnt = |f: &dyn Fn(&(Role, Choice)) -> bool| votes.iter().filter(|v| f(v)).count() as u128;
+    let cast = votes.len() as u128;
+    let abstain = cnt(&|v| v.1 == Choice::Abstain);
+    let counted = cast - abstain;
+    let supporters = cnt(&|v| matches!(v.1, Choice::Support | Choice::SupportIf));
+    let object = cnt(&|v| v.1 == Choice::Object);
+    let ge = |a: u128, b: u128, f: Fraction| a * f.den() as u128 >= b * f.num() as u128;
+    if counted == 0 || !ge(cast, seated as u128, rule.quorum.unwrap()) {
+        return false;
+    }
+    match rule.rule {
+        RuleKind::BroadSupport => {
+            let per_role_ok = Role::ALL.iter().all(|r| {
+                let c = cnt(&|v| v.0 == *r && v.1 != Choice::Abstain);
+                let s = cnt(&|v| v.0 == *r && matches!(v.1, Choice::Support | Choice::SupportIf));
+                c == 0 || ge(s, c, rule.min_support_per_role.unwrap())
+            });
+            ge(supporters, counted, rule.min_support.unwrap())
+                && per_role_ok
+                && rule.max_objections.is_none_or(|m| object <= m as u128)
+        }
+        RuleKind::Majority => 2 * supporters > counted,
+        RuleKind::Consent => object <= rule.max_objections.unwrap() as u128,
+        RuleKind::Unanimity => supporters == seated as u128,
+    }
+}
+
+fn fraction() -> impl Strategy<Value = Fraction> {
+    (0u64..=12, 1u64..=12).prop_map(|(a, b)| Fraction::new(a.min(b), b))
+}
+
+proptest! {
+    #[test]
+    fn tally_matches_the_reference(
+        rule in prop::sample::select(vec![RuleKind::BroadSupport, RuleKind::Majority, RuleKind::Consent, RuleKind::Unanimity]),
+        ms in fraction(), mr in fraction(), q in fraction(), mo in prop::option::of(0u32..4),
+        votes in prop::collection::vec((prop::sample::select(Role::ALL.to_vec()), prop::sample::select(Choice::ALL.to_vec())), 0..12),
+        absent in 0usize..4,
+    ) {
+        let keys = rule.keys();
+        let spec = DecisionSpec {
+            rule,
+            min_support: keys.contains(&"min_support").then_some(ms),
+            min_support_per_role: keys.contains(&"min_support_per_role").then_some(mr),
+            max_objections: if keys.contains(&"max_objections") { mo } else { None },
+            quorum: Some(q),
+            secret_ballot: false,
+        };
+        let r = spec.resolve();
+        let seated = votes.len() + absent;
+        let t = Tally::count(seated, votes.iter().copied());
+        prop_assert_eq!(t.reaches(&r), reference(&r, seated, &votes));
+    }
+
+    #[test]
+    fn random_play_keeps_secrets_and_replays_identically(seed in any::<u64>(), n in 3usize..14, log in any_log()) {
+        let mut live = game_with(n, seed);
+        let mut accepted = Vec::new();
+        for (actor, cmd, now) in &log {
+            let before = format!("{live:?}");
+            match live.apply(*actor, cmd, *now) {
+                Ok(_) => accepted.push((*actor, cmd.clone(), *now)),
+                Err(_) => prop_assert_eq!(&before, &format!("{live:?}"), "a refused command changes nothing"),
+            }
+            check_views(&live)?;
+        }
+        // Replaying only the accepted commands gives the identical state.
+        let mut replay = game_with(n, seed);
+        for (actor, cmd, now) in &accepted {
+            prop_assert!(replay.apply(*actor, cmd, *now).is_ok());
+        }
+        prop_assert_eq!(&live, &replay);
+    }
+
+    #[test]
+    fn started_games_deal_fairly(seed in any::<u64>(), n in 3usize..=64, tables in prop::option::of(1u32..=16), swap in any::<bool>()) {
+        let options = RoomOptions { tables, perspective_swap: swap, ..RoomOptions::default() };
+        let mut g = Game::new(small(), options, seed);
+        for i in 0..n {
+            g.apply(Actor::Newcomer, &Command::Join { name: format!("P{i}"), real_role: None }, 0).unwrap();
+        }
+        g.apply(Actor::Host, &Command::Start, 0).unwrap();
+        let sizes: Vec<usize> = (0..g.tables().len()).map(|t| g.seated(t).count()).collect();
+        prop_assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1);
+        prop_assert!(sizes.iter().all(|s| *s >= 3));
+        for t in 0..g.tables().len() {
+            for r in Role::ALL {
+                prop_assert!(g.seated(t).any(|p| p.role == Some(r)), "table {} lacks {:?}", t, r);
+            }
+        }
+        // No card is dealt twice before its deck runs out.
+        for r in Role::ALL {
+            let deck = g.scenario().roles.get(r).cards.len();
+            // Deal order: tables in order, seats in order.
+            let cards: Vec<usize> = g
+                .tables()
+                .iter()
+                .flat_map(|t| t.seats.iter())
+                .filter_map(|id| g.player(*id))
+                .filter(|p| p.role == Some(r))
+                .filter_map(|p| p.card)
+                .collect();
+            for chunk in cards.chunks(deck) {
+                let mut c = chunk.to_vec();
+                c.sort();
+                c.dedup();
+                prop_assert_eq!(c.len(), chunk.len());
+            }
+        }
+    }
+}
+
+/// Every player's view holds only their own goal and open vote; the screen holds neither.
+fn check_views(g: &Game) -> Result<(), TestCaseError> {
+    for p in g.players() {
+        let v = json(g, Viewer::Player(p.id));
+        let own_goal = p.role.and_then(|r| p.card.and_then(|c| g.scenario().roles.get(r).cards[c].goal.clone()));
+        let text = v.to_string();
+        for (i, _) in text.match_indices("GOAL-") {
+            let goal = text[i..].split('"').next().unwrap_or_default();
+            prop_assert_eq!(own_goal.as_deref(), Some(goal), "{} sees {}", p.id, goal);
+        }
+        for t in v["tables"].as_array().unwrap() {
+            for seat in t["players"].as_array().unwrap() {
+                prop_assert!(seat.get("vote").is_none() && seat.get("card").is_none());
+            }
+            let mine =
+                p.table.is_some_and(|x| x + 1 == t["table"].as_u64().unwrap() as usize) && p.status == Status::Seated;
+            if !mine {
+                prop_assert!(t.get("notes").is_none() && t.get("proposal").is_none() && t.get("event").is_none());
+                prop_assert!(t["decision"].get("votes").is_none());
+            }
+        }
+    }
+    let screen = json(g, Viewer::Screen);
+    prop_assert!(!screen.to_string().contains("GOAL-"));
+    prop_assert!(screen["you"].is_null());
+    Ok(())
+}

@@ -1,0 +1,348 @@
+//! What each viewer may see (PROTOCOL.md, "Who sees what"). This is the only way state
+//! leaves a room, so every secret rule lives here: a card's goal reaches only its holder and
+//! the host, an open vote only the voter (and the host unless the ballot is secret).
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::{Choice, Counts, Decision, Game, Millis, Player, PlayerId, Stage, Status, Vote};
+use crate::scenario::{Fraction, Language, NoteKind, Role};
+
+/// Who is looking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    Host,
+    Screen,
+    Player(PlayerId),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    pub room: String,
+    pub locked: bool,
+    /// The room's language (an extension of PROTOCOL.md).
+    pub language: Language,
+    /// The server's clock, so a client can correct countdowns for its own (extension).
+    pub server_time: String,
+    pub scenario: ScenarioView,
+    pub phase: PhaseView,
+    pub rounds: Vec<RoundView>,
+    pub lobby: Vec<LobbyEntry>,
+    pub tables: Vec<TableView>,
+    pub you: Option<You>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioView {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub case: String,
+    pub decision: DecisionRuleView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionRuleView {
+    pub rule: &'static str,
+    pub min_support: Option<Fraction>,
+    pub min_support_per_role: Option<Fraction>,
+    pub max_objections: Option<u32>,
+    pub quorum: Option<Fraction>,
+    pub secret_ballot: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseView {
+    pub index: i64,
+    pub kind: &'static str,
+    pub title: Option<String>,
+    pub prompt: Option<String>,
+    pub deadline: Option<String>,
+    pub notes: Vec<NoteKind>,
+    pub proposers: Vec<Role>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundView {
+    pub kind: &'static str,
+    pub title: String,
+    pub minutes: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LobbyEntry {
+    pub player_id: PlayerId,
+    pub name: String,
+    pub connected: bool,
+    /// Host only: what the player said they are in real life (`null`: other).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub real_role: Option<Option<Role>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableView {
+    pub table: usize,
+    pub players: Vec<SeatView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<Option<EventView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Vec<NoteView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<Option<ProposalView>>,
+    pub decision: Option<DecisionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeatView {
+    pub player_id: PlayerId,
+    pub name: String,
+    pub role: Option<Role>,
+    pub connected: bool,
+    pub ready: bool,
+    pub voted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub real_role: Option<Option<Role>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vote: Option<Option<Vote>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CardView {
+    pub name: String,
+    pub text: String,
+    pub values: Vec<String>,
+    pub conditions: Vec<String>,
+    pub goal: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub title: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    pub player_id: PlayerId,
+    pub round: usize,
+    pub kind: NoteKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProposalView {
+    pub text: String,
+    pub by: PlayerId,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionView {
+    pub reached: bool,
+    pub support: u32,
+    pub support_if: u32,
+    pub abstain: u32,
+    pub object: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_role: Option<ByRole>,
+    pub proposal: String,
+    pub conditions: Vec<String>,
+    pub objections: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub votes: Option<Vec<VoteEntry>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ByRole {
+    pub resident: Counts,
+    pub civil_servant: Counts,
+    pub councillor: Counts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VoteEntry {
+    pub player_id: PlayerId,
+    pub choice: Choice,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct You {
+    pub player_id: PlayerId,
+    pub name: String,
+    /// 1-based, `null` in the lobby.
+    pub table: Option<usize>,
+    pub role: Option<Role>,
+    pub prompt: Option<String>,
+    pub card: Option<CardView>,
+    pub vote: Option<Vote>,
+    /// Whether you marked this round ready (extension).
+    pub ready: bool,
+}
+
+impl Game {
+    /// The whole view `viewer` may see at `now`. `connected` tells which players have a live
+    /// connection (the game itself knows nothing of connections).
+    pub fn view(&self, room: &str, viewer: Viewer, now: Millis, connected: &dyn Fn(PlayerId) -> bool) -> View {
+        let s = &self.scenario;
+        let host = viewer == Viewer::Host;
+        let me = match viewer {
+            Viewer::Player(id) => self.player(id),
+            _ => None,
+        };
+        let round = match self.stage {
+            Stage::Round(i) => Some(&s.rounds[i]),
+            _ => None,
+        };
+        let r = &self.rule;
+        View {
+            room: room.to_string(),
+            locked: self.locked,
+            language: self.language,
+            server_time: rfc3339(now),
+            scenario: ScenarioView {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                summary: s.summary.clone(),
+                case: s.case.text.clone(),
+                decision: DecisionRuleView {
+                    rule: r.rule.code(),
+                    min_support: r.min_support,
+                    min_support_per_role: r.min_support_per_role,
+                    max_objections: r.max_objections,
+                    quorum: r.quorum,
+                    secret_ballot: r.secret_ballot,
+                },
+            },
+            phase: PhaseView {
+                index: self.phase_index(),
+                kind: self.phase_kind(),
+                title: round.map(|r| r.title.clone()),
+                prompt: round.and_then(|r| r.prompt.clone()),
+                deadline: self.deadline.map(rfc3339),
+                notes: round.map(|r| r.note_kinds()).unwrap_or_default(),
+                proposers: round.map(|r| r.proposer_roles()).unwrap_or_default(),
+            },
+            rounds: s
+                .rounds
+                .iter()
+                .map(|r| RoundView { kind: r.kind.code(), title: r.title.clone(), minutes: r.minutes })
+                .collect(),
+            lobby: self
+                .players
+                .iter()
+                .filter(|p| p.status == Status::Lobby)
+                .map(|p| LobbyEntry {
+                    player_id: p.id,
+                    name: p.name.clone(),
+                    connected: connected(p.id),
+                    real_role: host.then_some(p.real_role),
+                })
+                .collect(),
+            tables: (0..self.tables.len())
+                .map(|t| {
+                    let full = host || me.is_some_and(|p| p.table == Some(t) && p.status == Status::Seated);
+                    self.table_view(t, full, host, connected)
+                })
+                .collect(),
+            you: me.map(|p| self.you(p)),
+        }
+    }
+
+    fn table_view(&self, t: usize, full: bool, host: bool, connected: &dyn Fn(PlayerId) -> bool) -> TableView {
+        let table = &self.tables[t];
+        let secret = self.rule.secret_ballot;
+        let players = self
+            .seated(t)
+            .map(|p| SeatView {
+                player_id: p.id,
+                name: p.name.clone(),
+                role: p.role,
+                connected: connected(p.id),
+                ready: p.ready,
+                voted: p.vote.is_some(),
+                card: host.then(|| self.card(p)).flatten(),
+                real_role: host.then_some(p.real_role),
+                vote: (host && !secret).then(|| p.vote.clone()),
+            })
+            .collect();
+        TableView {
+            table: t + 1,
+            players,
+            event: full.then(|| {
+                table.events.last().map(|e| {
+                    let card = &self.scenario.events[e.card];
+                    EventView { title: card.title.clone(), text: card.text.clone() }
+                })
+            }),
+            notes: full.then(|| {
+                table
+                    .notes
+                    .iter()
+                    .map(|n| NoteView { player_id: n.player, round: n.round, kind: n.kind, text: n.text.clone() })
+                    .collect()
+            }),
+            proposal: full.then(|| table.proposal().map(|p| ProposalView { text: p.text.clone(), by: p.by })),
+            decision: table.decision().map(|d| self.decision_view(d, full)),
+        }
+    }
+
+    fn decision_view(&self, d: &Decision, full: bool) -> DecisionView {
+        let secret = self.rule.secret_ballot;
+        let o = d.tally.overall;
+        DecisionView {
+            reached: d.reached,
+            support: o.support,
+            support_if: o.support_if,
+            abstain: o.abstain,
+            object: o.object,
+            by_role: (!secret).then(|| ByRole {
+                resident: d.tally.by_role[Role::Resident.index()],
+                civil_servant: d.tally.by_role[Role::CivilServant.index()],
+                councillor: d.tally.by_role[Role::Councillor.index()],
+            }),
+            proposal: d.proposal.clone(),
+            conditions: d.conditions.clone(),
+            objections: d.objections.clone(),
+            votes: (full && !secret)
+                .then(|| d.votes.iter().map(|(id, _, v)| VoteEntry { player_id: *id, choice: v.choice }).collect()),
+        }
+    }
+
+    fn card(&self, p: &Player) -> Option<CardView> {
+        let c = &self.scenario.roles.get(p.role?).cards[p.card?];
+        Some(CardView {
+            name: c.name.clone(),
+            text: c.text.clone(),
+            values: c.values.clone(),
+            conditions: c.conditions.clone(),
+            goal: c.goal.clone(),
+        })
+    }
+
+    fn you(&self, p: &Player) -> You {
+        let prompt = match (self.stage, p.role) {
+            (Stage::Round(i), Some(role)) => self.scenario.rounds[i].prompt_for(role).map(str::to_string),
+            _ => None,
+        };
+        You {
+            player_id: p.id,
+            name: p.name.clone(),
+            table: p.table.map(|t| t + 1),
+            role: p.role,
+            prompt,
+            card: self.card(p),
+            vote: p.vote.clone(),
+            ready: p.ready,
+        }
+    }
+}
+
+/// RFC 3339 text for a time in milliseconds (UTC).
+pub fn rfc3339(ms: Millis) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}

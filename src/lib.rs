@@ -1,0 +1,13 @@
+//! democreatie: play the DemoCreatiespel online.
+//!
+//! # Layout
+//!
+//! - [`scenario`]: the case format (TOML), validation with line and column, JSON Schema, and
+//!   the library of cases on offer.
+//! - [`game`]: the rules of one room as a pure state machine. Knows no sockets, files or
+//!   clocks; all randomness comes from one seeded generator per room.
+
+pub mod game;
+pub mod report;
+pub mod scenario;
+pub mod server;
