@@ -11,3 +11,4 @@ pub mod game;
 pub mod report;
 pub mod scenario;
 pub mod server;
+pub mod store;

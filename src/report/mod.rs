@@ -1,5 +1,356 @@
-//! placeholder
+//! `report`: the session report of a room as Markdown (the workshop's write-up), JSON (the
+//! same facts) and CSV (one row per note, proposal version, vote and decision). Reads a
+//! game; never changes one.
+
+use std::path::Path;
 use std::process::ExitCode;
-pub fn cli(_code: &str, _dir: &std::path::Path, _f: &str) -> ExitCode {
-    ExitCode::FAILURE
+
+use serde_json::{Value, json};
+
+use crate::game::{Game, Stage, Status};
+use crate::scenario::{Language, Role};
+use crate::server::room::{Refusal, rebuild};
+use crate::store::Store;
+
+/// Renders the report of `game` in `format` (`md`, `json` or `csv`): content type and body.
+pub fn render(game: &Game, code: &str, format: &str) -> (String, String) {
+    match format {
+        "json" => ("application/json".into(), serde_json::to_string_pretty(&facts(game, code)).expect("json")),
+        "csv" => ("text/csv; charset=utf-8".into(), csv(game)),
+        _ => ("text/markdown; charset=utf-8".into(), markdown(game, code)),
+    }
+}
+
+fn role_word(role: Option<Role>, nl: bool) -> &'static str {
+    match (role, nl) {
+        (Some(Role::Resident), true) => "inwoner",
+        (Some(Role::CivilServant), true) => "ambtenaar",
+        (Some(Role::Councillor), true) => "raadslid",
+        (Some(Role::Resident), false) => "resident",
+        (Some(Role::CivilServant), false) => "civil servant",
+        (Some(Role::Councillor), false) => "councillor",
+        (None, true) => "anders",
+        (None, false) => "other",
+    }
+}
+
+fn name(game: &Game, id: crate::game::PlayerId) -> String {
+    game.player(id).map(|p| p.name.clone()).unwrap_or_default()
+}
+
+fn round_title(game: &Game, i: usize) -> String {
+    game.scenario().rounds.get(i).map(|r| r.title.clone()).unwrap_or_default()
+}
+
+/// Everything the report says, as JSON.
+pub fn facts(game: &Game, code: &str) -> Value {
+    let s = game.scenario();
+    let secret = game.rule().secret_ballot;
+    let tables: Vec<Value> = game
+        .tables()
+        .iter()
+        .enumerate()
+        .map(|(t, table)| {
+            let players: Vec<Value> = table
+                .seats
+                .iter()
+                .filter_map(|id| game.player(*id))
+                .map(|p| {
+                    let card = p.role.zip(p.card).map(|(r, c)| s.roles.get(r).cards[c].name.clone());
+                    json!({"player_id": p.id, "name": p.name, "role": p.role, "card": card, "real_role": p.real_role, "status": p.status})
+                })
+                .collect();
+            json!({
+                "table": t + 1,
+                "players": players,
+                "notes": table.notes.iter().map(|n| json!({"round": n.round + 1, "round_title": round_title(game, n.round), "player_id": n.player, "name": name(game, n.player), "kind": n.kind, "text": n.text})).collect::<Vec<_>>(),
+                "proposals": table.proposals.iter().map(|p| json!({"round": p.round + 1, "round_title": round_title(game, p.round), "by": p.by, "name": name(game, p.by), "text": p.text})).collect::<Vec<_>>(),
+                "events": table.events.iter().map(|e| json!({"round": e.round + 1, "title": s.events[e.card].title, "text": s.events[e.card].text})).collect::<Vec<_>>(),
+                "decisions": table.decisions.iter().map(|d| {
+                    let mut v = json!({
+                        "round": d.round + 1, "round_title": round_title(game, d.round), "reached": d.reached,
+                        "seated": d.tally.seated, "counts": d.tally.overall, "proposal": d.proposal,
+                        "conditions": d.conditions, "objections": d.objections,
+                    });
+                    if !secret {
+                        v["by_role"] = json!({"resident": d.tally.by_role[0], "civil_servant": d.tally.by_role[1], "councillor": d.tally.by_role[2]});
+                        v["votes"] = d.votes.iter().map(|(id, role, vote)| json!({"player_id": id, "name": name(game, *id), "role": role, "choice": vote.choice, "condition": vote.condition, "reason": vote.reason})).collect();
+                    }
+                    v
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "room": code,
+        "scenario": {"id": s.id, "title": s.title, "summary": s.summary, "language": s.language},
+        "language": game.language(),
+        "decision_rule": game.rule(),
+        "phase": {"kind": game.phase_kind(), "index": game.phase_index()},
+        "rounds": s.rounds.iter().enumerate().map(|(i, r)| json!({"round": i + 1, "kind": r.kind, "title": r.title})).collect::<Vec<_>>(),
+        "players": game.players().iter().map(|p| json!({"player_id": p.id, "name": p.name, "role": p.role, "real_role": p.real_role, "status": p.status, "table": p.table.map(|t| t + 1)})).collect::<Vec<_>>(),
+        "tables": tables,
+    })
+}
+
+fn markdown(game: &Game, code: &str) -> String {
+    use std::fmt::Write;
+    let nl = game.language() == Language::Nl;
+    let t = |d: &'static str, e: &'static str| if nl { d } else { e };
+    let s = game.scenario();
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}: {}\n", t("Verslag", "Report"), s.title);
+    let _ = writeln!(out, "- {}: {code}", t("Spelcode", "Room code"));
+    let state = match game.stage() {
+        Stage::Lobby => t("nog niet begonnen", "not started"),
+        Stage::Round(_) => t("bezig", "in progress"),
+        Stage::Finished => t("afgelopen", "finished"),
+    };
+    let _ = writeln!(out, "- {}: {state}", t("Stand", "State"));
+    let r = game.rule();
+    let _ = writeln!(out, "- {}: `{}`\n", t("Besluitregel", "Decision rule"), r.rule.code());
+    let _ = writeln!(out, "{}\n", s.summary);
+    let _ = writeln!(out, "## {}\n", t("Rondes", "Rounds"));
+    for (i, round) in s.rounds.iter().enumerate() {
+        let _ = writeln!(out, "{}. {} ({})", i + 1, round.title, round.kind.code());
+    }
+    for (ti, table) in game.tables().iter().enumerate() {
+        let _ = writeln!(out, "\n## {} {}\n", t("Tafel", "Table"), ti + 1);
+        let _ = writeln!(out, "### {}\n", t("Wie speelde welke rol", "Who played which role"));
+        for p in table.seats.iter().filter_map(|id| game.player(*id)) {
+            let card = p.role.zip(p.card).map(|(r, c)| s.roles.get(r).cards[c].name.as_str()).unwrap_or("");
+            let gone = match p.status {
+                Status::Left => t(" (vertrokken)", " (left)"),
+                Status::Kicked => t(" (verwijderd)", " (removed)"),
+                _ => "",
+            };
+            let _ = writeln!(
+                out,
+                "- {}{gone}: {} ({card}); {} {}",
+                p.name,
+                role_word(p.role, nl),
+                t("in het echt", "in real life"),
+                role_word(p.real_role, nl)
+            );
+        }
+        for (i, round) in s.rounds.iter().enumerate() {
+            let notes: Vec<_> = table.notes.iter().filter(|n| n.round == i).collect();
+            let proposals: Vec<_> = table.proposals.iter().filter(|p| p.round == i).collect();
+            let events: Vec<_> = table.events.iter().filter(|e| e.round == i).collect();
+            let decisions: Vec<_> = table.decisions.iter().filter(|d| d.round == i).collect();
+            if notes.is_empty() && proposals.is_empty() && events.is_empty() && decisions.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n### {} {}: {}\n", t("Ronde", "Round"), i + 1, round.title);
+            for e in events {
+                let card = &s.events[e.card];
+                let _ = writeln!(out, "**{}: {}.** {}\n", t("Gebeurtenis", "Event"), card.title, card.text);
+            }
+            for n in notes {
+                let _ = writeln!(out, "- ({}) {}: {}", n.kind.code(), name(game, n.player), n.text);
+            }
+            for (v, p) in proposals.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "\n{} {} ({}):\n",
+                    t("Voorstel, versie", "Proposal, version"),
+                    v + 1,
+                    name(game, p.by)
+                );
+                for line in p.text.lines() {
+                    let _ = writeln!(out, "> {line}");
+                }
+            }
+            for d in decisions {
+                let o = d.tally.overall;
+                let verdict = if d.reached {
+                    t("**Gedragen besluit bereikt.**", "**Supported decision reached.**")
+                } else {
+                    t("**Geen gedragen besluit.**", "**No supported decision.**")
+                };
+                let _ = writeln!(out, "{verdict}\n");
+                let _ = writeln!(
+                    out,
+                    "{}: {} {}, {} {}, {} {}, {} {} ({} {}).",
+                    t("Stemmen", "Votes"),
+                    o.support,
+                    t("steun", "support"),
+                    o.support_if,
+                    t("ja, mits", "yes, if"),
+                    o.abstain,
+                    t("onthouding", "abstain"),
+                    o.object,
+                    t("bezwaar", "object"),
+                    d.tally.seated,
+                    t("aan tafel", "seated"),
+                );
+                if !game.rule().secret_ballot {
+                    let _ = writeln!(
+                        out,
+                        "\n| {} | {} | {} | {} | {} |",
+                        t("rol", "role"),
+                        t("steun", "support"),
+                        t("ja, mits", "yes, if"),
+                        t("onthouding", "abstain"),
+                        t("bezwaar", "object")
+                    );
+                    let _ = writeln!(out, "|---|---|---|---|---|");
+                    for role in Role::ALL {
+                        let c = d.tally.by_role[role.index()];
+                        let _ = writeln!(
+                            out,
+                            "| {} | {} | {} | {} | {} |",
+                            role_word(Some(role), nl),
+                            c.support,
+                            c.support_if,
+                            c.abstain,
+                            c.object
+                        );
+                    }
+                }
+                if !d.conditions.is_empty() {
+                    let _ = writeln!(out, "\n{}:", t("Voorwaarden (ja, mits)", "Conditions (yes, if)"));
+                    for c in &d.conditions {
+                        let _ = writeln!(out, "- {c}");
+                    }
+                }
+                if !d.objections.is_empty() {
+                    let _ = writeln!(out, "\n{}:", t("Bezwaren", "Objections"));
+                    for c in &d.objections {
+                        let _ = writeln!(out, "- {c}");
+                    }
+                }
+                if !game.rule().secret_ballot {
+                    let _ = writeln!(out, "\n{}:", t("Wie stemde wat", "Who voted what"));
+                    for (id, _, v) in &d.votes {
+                        let _ = writeln!(out, "- {}: {}", name(game, *id), v.choice.code());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// One CSV cell: quoted when needed, and a leading `=`, `+`, `-` or `@` neutralised so a
+/// spreadsheet never runs a participant's text as a formula.
+fn cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+}
+
+fn csv(game: &Game) -> String {
+    let mut rows: Vec<(usize, usize, usize, Vec<String>)> = Vec::new();
+    let secret = game.rule().secret_ballot;
+    let role = |id| game.player(id).and_then(|p| p.role).map_or("", |r| r.code());
+    for (t, table) in game.tables().iter().enumerate() {
+        let row = |round: usize, kind: &str, id: Option<crate::game::PlayerId>, sub: &str, text: &str| {
+            vec![
+                (t + 1).to_string(),
+                (round + 1).to_string(),
+                round_title(game, round),
+                kind.to_string(),
+                id.map(|i| i.to_string()).unwrap_or_default(),
+                id.map(|i| name(game, i)).unwrap_or_default(),
+                id.map(|i| role(i).to_string()).unwrap_or_default(),
+                sub.to_string(),
+                text.to_string(),
+            ]
+        };
+        for (i, n) in table.notes.iter().enumerate() {
+            rows.push((n.round, t, i, row(n.round, "note", Some(n.player), n.kind.code(), &n.text)));
+        }
+        for (i, p) in table.proposals.iter().enumerate() {
+            rows.push((p.round, t, i, row(p.round, "proposal", Some(p.by), "", &p.text)));
+        }
+        for d in &table.decisions {
+            if !secret {
+                for (i, (id, _, v)) in d.votes.iter().enumerate() {
+                    let text = v.condition.as_deref().or(v.reason.as_deref()).unwrap_or("");
+                    rows.push((d.round, t, i, row(d.round, "vote", Some(*id), v.choice.code(), text)));
+                }
+            }
+            let kind = if d.reached { "reached" } else { "not_reached" };
+            rows.push((d.round, t, usize::MAX, row(d.round, "decision", None, kind, &d.proposal)));
+        }
+    }
+    // The order things happened: by round, then table, then order within the table.
+    rows.sort_by_key(|r| (r.0, r.1, r.2));
+    let mut out = String::from("table,round,round_title,type,player_id,name,role,kind,text\n");
+    for (_, _, _, r) in rows {
+        out.push_str(&r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// The report of a room that is only in the store. `Ok(None)`: no such room.
+pub async fn from_store(
+    store: &dyn Store,
+    code: &str,
+    format: &str,
+    token: Option<&str>,
+) -> Result<Option<(String, String)>, Refusal> {
+    let Ok(Ok(Some(stored))) = store.load_room(code).await else { return Ok(None) };
+    if !token.is_some_and(|t| crate::server::token_matches(t, &stored.record.host_token_hash)) {
+        return Err(Refusal::Unauthorized);
+    }
+    match rebuild(&stored) {
+        Ok(r) => Ok(Some(render(&r.game, code, format))),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Whether `token` is the host token of a stored room; `Ok(false)`: no such room.
+pub async fn authorize_stored(store: &dyn Store, code: &str, token: Option<&str>) -> Result<bool, Refusal> {
+    let Ok(Ok(Some(stored))) = store.load_room(code).await else { return Ok(false) };
+    if token.is_some_and(|t| crate::server::token_matches(t, &stored.record.host_token_hash)) {
+        Ok(true)
+    } else {
+        Err(Refusal::Unauthorized)
+    }
+}
+
+/// `democreatie report CODE`: prints the report of a stored room.
+pub fn cli(code: &str, data_dir: &Path, format: &str) -> ExitCode {
+    let Some(code) = crate::server::normalize_code(code) else {
+        eprintln!("democreatie: `{code}` is not a room code (5 letters)");
+        return ExitCode::FAILURE;
+    };
+    if !data_dir.join("democreatie.sqlite3").exists() {
+        eprintln!("democreatie: no database in {}", data_dir.display());
+        return ExitCode::FAILURE;
+    }
+    let store = match crate::store::SqliteStore::open(data_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("democreatie: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stored = match store.load_room(&code).blocking_recv() {
+        Ok(Ok(Some(s))) => s,
+        Ok(Ok(None)) => {
+            eprintln!("democreatie: there is no room {code} in {}", data_dir.display());
+            return ExitCode::FAILURE;
+        }
+        Ok(Err(e)) => {
+            eprintln!("democreatie: {e}");
+            return ExitCode::FAILURE;
+        }
+        Err(_) => {
+            eprintln!("democreatie: the store stopped");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rebuild(&stored) {
+        Ok(r) => {
+            print!("{}", render(&r.game, &code, format).1);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("democreatie: room {code} cannot be replayed: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,7 +1,290 @@
-//! placeholder
+//! `server`: the HTTP API, the WebSocket sessions and the room actors. Each room's game
+//! lives in one task ([`room`]); the directory of room handles is the only shared map.
+
+mod http;
+mod metrics;
+pub mod room;
+mod tokens;
+mod web;
+mod ws;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use dashmap::DashMap;
+use tokio::net::TcpListener;
+use tracing::{error, info, warn};
+
+pub use metrics::Metrics;
+pub use room::RoomHandle;
+pub use tokens::{CODE_ALPHABET, hash_token, normalize_code, token_matches};
+
+use crate::scenario::Library;
+use crate::store::{SqliteStore, Store};
+
+/// How `democreatie serve` is configured; every flag is also an environment variable.
 #[derive(clap::Args, Debug, Clone)]
-pub struct Config {}
-pub fn main(_c: Config) -> ExitCode {
-    ExitCode::FAILURE
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "DEMOCREATIE_ADDR", default_value = "0.0.0.0:8080")]
+    pub addr: String,
+    /// Folder for the database.
+    #[arg(long, env = "DEMOCREATIE_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Folder with extra scenario files (added to the built-ins; re-read when they change).
+    #[arg(long, env = "DEMOCREATIE_SCENARIOS")]
+    pub scenarios: Option<PathBuf>,
+    /// Base URL for join links and QR codes, e.g. https://spel.example.nl
+    #[arg(long, env = "DEMOCREATIE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Most rooms at once.
+    #[arg(long, env = "DEMOCREATIE_MAX_ROOMS", default_value_t = 1000)]
+    pub max_rooms: usize,
+    /// Most WebSocket connections at once.
+    #[arg(long, env = "DEMOCREATIE_MAX_CONNECTIONS", default_value_t = 20000)]
+    pub max_connections: usize,
+    /// Days a finished room stays readable before it is purged.
+    #[arg(long, env = "DEMOCREATIE_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: u32,
+    /// Hours without commands (and nobody connected) before a room is finished.
+    #[arg(long, env = "DEMOCREATIE_ROOM_IDLE_HOURS", default_value_t = 12.0)]
+    pub room_idle_hours: f64,
+    /// Other origins (scheme://host:port) whose pages may open the WebSocket.
+    #[arg(long, env = "DEMOCREATIE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+}
+
+impl Config {
+    /// Settings for tests: a given address and data folder, defaults otherwise.
+    pub fn for_test(addr: &str, data_dir: PathBuf) -> Config {
+        Config {
+            addr: addr.to_string(),
+            data_dir,
+            scenarios: None,
+            public_url: None,
+            max_rooms: 1000,
+            max_connections: 20000,
+            retention_days: 30,
+            room_idle_hours: 12.0,
+            allowed_origins: Vec::new(),
+        }
+    }
+}
+
+/// What every handler and room shares.
+pub struct App {
+    pub config: Config,
+    pub library: RwLock<Arc<Library>>,
+    pub rooms: DashMap<String, RoomHandle>,
+    pub store: Arc<dyn Store>,
+    pub metrics: Metrics,
+    pub connections: AtomicUsize,
+    /// Base of join URLs: the public URL, or the address phones can reach.
+    pub base_url: String,
+}
+
+impl App {
+    pub fn library(&self) -> Arc<Library> {
+        self.library.read().expect("the library lock is never poisoned").clone()
+    }
+}
+
+/// A started server, for tests and `main`.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+    store: Arc<SqliteStore>,
+}
+
+impl Running {
+    /// Stops accepting, finishes store writes, and returns when done.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+        let store = self.store.clone();
+        let _ = tokio::task::spawn_blocking(move || store.close()).await;
+    }
+}
+
+/// Why the server could not start: one line for a person.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen { addr: String, reason: String },
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Opens the store, recovers unfinished rooms, binds and serves until `stop`.
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    let store = Arc::new(SqliteStore::open(&config.data_dir)?);
+    let listener = TcpListener::bind(&config.addr)
+        .await
+        .map_err(|e| StartError::Listen { addr: config.addr.clone(), reason: e.to_string() })?;
+    let addr =
+        listener.local_addr().map_err(|e| StartError::Listen { addr: config.addr.clone(), reason: e.to_string() })?;
+    let library = Library::load(config.scenarios.as_deref());
+    for p in &library.problems {
+        warn!("scenario skipped: {p}");
+    }
+    let base_url = match &config.public_url {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None => format!("http://{}", reachable(addr)),
+    };
+    let app = Arc::new(App {
+        config: config.clone(),
+        library: RwLock::new(Arc::new(library)),
+        rooms: DashMap::new(),
+        store: store.clone(),
+        metrics: Metrics::default(),
+        connections: AtomicUsize::new(0),
+        base_url,
+    });
+    room::recover(&app).await;
+    spawn_housekeeping(app.clone());
+    let router = http::router(app.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+        if let Err(e) = serve.await {
+            error!("server stopped: {e}");
+        }
+    });
+    Ok(Running { addr, app, shutdown: tx, task, store })
+}
+
+/// The address phones on the same network can reach: the machine's LAN address when bound
+/// to every interface.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    if !addr.ip().is_unspecified() {
+        return addr;
+    }
+    // Connecting a UDP socket sends nothing; it only asks the OS which local address would
+    // be used for an outside destination (a documentation address, TEST-NET-1).
+    let lan = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| s.connect("192.0.2.1:9").map(|_| s))
+        .and_then(|s| s.local_addr())
+        .map(|a| a.ip())
+        .unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+    SocketAddr::new(lan, addr.port())
+}
+
+/// Retention purge and scenario folder watching.
+fn spawn_housekeeping(app: Arc<App>) {
+    let purge_app = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let days = i64::from(purge_app.config.retention_days);
+            let before = now_ms() - days * 24 * 3600 * 1000;
+            match purge_app.store.purge(before).await {
+                Ok(Ok(n)) if n > 0 => info!(rooms = n, "purged finished rooms past retention"),
+                Ok(Err(e)) => warn!("purge failed: {e}"),
+                _ => {}
+            }
+        }
+    });
+    if let Some(dir) = app.config.scenarios.clone() {
+        tokio::spawn(async move {
+            let mut last = fingerprint(&dir);
+            loop {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let now = fingerprint(&dir);
+                if now != last {
+                    last = now;
+                    let d = dir.clone();
+                    if let Ok(lib) = tokio::task::spawn_blocking(move || Library::load(Some(&d))).await {
+                        for p in &lib.problems {
+                            warn!("scenario skipped: {p}");
+                        }
+                        info!(scenarios = lib.iter().count(), "scenario folder re-read");
+                        *app.library.write().expect("the library lock is never poisoned") = Arc::new(lib);
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Names, sizes and modification times of the folder's files: changes when a file does.
+fn fingerprint(dir: &std::path::Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let m = e.metadata().ok()?;
+                    Some((e.path(), m.len(), m.modified().ok()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The wall clock in milliseconds: the only clock the rooms use, passed into the game.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// `democreatie serve`.
+pub fn main(config: Config) -> ExitCode {
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("democreatie: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async move {
+        let running = match start(config).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("democreatie: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        info!("listening on http://{}", running.addr);
+        info!(
+            "participants join at {}/join/CODE; facilitators open {}/host",
+            running.app.base_url, running.app.base_url
+        );
+        shutdown_signal().await;
+        info!("shutting down: finishing store writes");
+        running.stop().await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler works on unix");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }

@@ -1,0 +1,314 @@
+//! The HTTP API of PROTOCOL.md. Every refusal is `{"error","message"}` with a 4xx status;
+//! nothing a client sends leads to a 500.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Map, Value, json};
+
+use super::room::{Refusal, RoomMsg};
+use super::tokens::normalize_code;
+use super::{App, web, ws};
+use crate::game::RoomOptions;
+use crate::scenario::{self, Language, RoundKind, Scenario};
+
+/// Largest request body: a pasted scenario is at most a few dozen KiB.
+pub const MAX_BODY: usize = 256 * 1024;
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
+        .route("/api/scenarios", get(list_scenarios))
+        .route("/api/scenarios/problems", get(scenario_problems))
+        .route("/api/scenarios/check", post(check_scenario))
+        .route("/api/scenarios/{id}", get(scenario_detail))
+        .route("/api/rooms", post(create_room))
+        .route("/api/rooms/{code}", get(room_summary).delete(delete_room))
+        .route("/api/rooms/{code}/qr.svg", get(qr))
+        .route("/api/rooms/{code}/{file}", get(report))
+        .route("/ws", get(ws::handler))
+        .merge(web::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+/// A refusal: status, code and a sentence.
+pub fn fail(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, axum::Json(json!({"error": code, "message": message}))).into_response()
+}
+
+fn not_found() -> Response {
+    fail(StatusCode::NOT_FOUND, "not_found", "There is no such room or scenario.")
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    let body = app.metrics.render(app.rooms.len(), app.connections.load(std::sync::atomic::Ordering::Relaxed));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+async fn list_scenarios(State(app): State<Arc<App>>) -> Response {
+    let lib = app.library();
+    let list: Vec<Value> = lib
+        .iter()
+        .map(|e| {
+            let s = &e.scenario;
+            json!({"id": s.id, "title": s.title, "summary": s.summary, "language": s.language, "gear": s.gear, "moment": s.moment})
+        })
+        .collect();
+    axum::Json(list).into_response()
+}
+
+/// Broken files in the scenario folder, so the host page can show them (extension).
+async fn scenario_problems(State(app): State<Arc<App>>) -> Response {
+    axum::Json(&app.library().problems).into_response()
+}
+
+/// A scenario as JSON with every default filled in; card goals only when `with_goals`
+/// (a trainer previewing their own pasted text), never for a served scenario.
+pub fn scenario_json(s: &Scenario, with_goals: bool) -> Value {
+    let mut v = serde_json::to_value(s).expect("scenarios serialise");
+    v["gear"] = json!(s.gear);
+    v["moment"] = json!(s.moment);
+    for role in crate::scenario::Role::ALL {
+        let spec = &mut v["roles"][role.code()];
+        spec["weight"] = json!(s.roles.get(role).weight);
+        for card in spec["cards"].as_array_mut().into_iter().flatten() {
+            if !with_goals && let Some(c) = card.as_object_mut() {
+                c.remove("goal");
+            }
+        }
+    }
+    for (i, r) in s.rounds.iter().enumerate() {
+        let rv = &mut v["rounds"][i];
+        rv["minutes"] = json!(r.minutes);
+        rv["prompt"] = json!(r.prompt);
+        rv["prompts"] = json!(r.prompts);
+        match r.kind {
+            RoundKind::Discussion => {
+                rv["notes"] = json!(r.note_kinds());
+                rv["draw_event"] = json!(r.draws_event());
+            }
+            RoundKind::Proposal => rv["proposers"] = json!(r.proposer_roles()),
+            _ => {}
+        }
+    }
+    let d = s.decision.resolve();
+    v["decision"] = json!({
+        "rule": d.rule.code(), "min_support": d.min_support, "min_support_per_role": d.min_support_per_role,
+        "max_objections": d.max_objections, "quorum": d.quorum, "secret_ballot": d.secret_ballot,
+    });
+    v
+}
+
+async fn scenario_detail(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+    match app.library().get(&id) {
+        Some(e) => axum::Json(scenario_json(&e.scenario, false)).into_response(),
+        None => not_found(),
+    }
+}
+
+fn invalid(problems: Vec<scenario::Problem>) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(json!({"ok": false, "errors": problems}))).into_response()
+}
+
+async fn check_scenario(body: Bytes) -> Response {
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return invalid(vec![scenario::Problem { line: 1, column: 1, message: "the text is not UTF-8".into() }]);
+    };
+    match scenario::parse(text) {
+        Ok(s) => axum::Json(json!({"ok": true, "id": s.id, "scenario": scenario_json(&s, true)})).into_response(),
+        Err(problems) => invalid(problems),
+    }
+}
+
+async fn create_room(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let bad = |m: &str| fail(StatusCode::BAD_REQUEST, "bad_request", m);
+    let Ok(Value::Object(mut req)) = serde_json::from_slice::<Value>(&body) else {
+        return bad("The body must be a JSON object.");
+    };
+    if let Some(k) = req.keys().find(|k| !matches!(k.as_str(), "scenario" | "scenario_toml" | "options")) {
+        return bad(&format!("Unknown key `{k}`."));
+    }
+    let options = match parse_options(req.remove("options")) {
+        Ok(o) => o,
+        Err(r) => return *r,
+    };
+    let (scenario, source) = match (req.get("scenario"), req.get("scenario_toml")) {
+        (Some(Value::String(id)), None) => match app.library().get(id) {
+            Some(e) => (e.scenario.clone(), e.source.to_string()),
+            None => {
+                return fail(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_scenario",
+                    "There is no scenario with this id.",
+                );
+            }
+        },
+        (None, Some(Value::String(text))) => match scenario::parse(text) {
+            Ok(s) => (Arc::new(s), text.clone()),
+            Err(problems) => {
+                let body =
+                    json!({"error": "invalid_scenario", "message": "The scenario has errors.", "errors": problems});
+                return (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response();
+            }
+        },
+        _ => return bad("Give either `scenario` (an id) or `scenario_toml` (a text)."),
+    };
+    if app.rooms.len() >= app.config.max_rooms {
+        return fail(StatusCode::SERVICE_UNAVAILABLE, "server_busy", "The server has as many rooms as it may hold.");
+    }
+    match super::room::create(&app, scenario, &source, options).await {
+        Ok((code, host_token)) => {
+            let body =
+                json!({"room": code, "host_token": host_token, "join_url": format!("{}/join/{code}", app.base_url)});
+            (StatusCode::CREATED, axum::Json(body)).into_response()
+        }
+        Err(_) => fail(StatusCode::SERVICE_UNAVAILABLE, "server_busy", "The room could not be stored. Try again."),
+    }
+}
+
+fn parse_options(v: Option<Value>) -> Result<RoomOptions, Box<Response>> {
+    let bad = |m: &str| Box::new(fail(StatusCode::BAD_REQUEST, "bad_request", m));
+    let invalid = |m: &str| Box::new(fail(StatusCode::UNPROCESSABLE_ENTITY, "invalid_options", m));
+    let o: Map<String, Value> = match v {
+        None | Some(Value::Null) => return Ok(RoomOptions::default()),
+        Some(Value::Object(o)) => o,
+        Some(_) => return Err(bad("`options` must be an object.")),
+    };
+    let mut opts = RoomOptions::default();
+    for (k, v) in &o {
+        match (k.as_str(), v) {
+            ("tables", Value::Number(n)) => match n.as_u64() {
+                Some(t @ 1..=16) => opts.tables = Some(t as u32),
+                _ => return Err(invalid("`tables` must be a whole number from 1 to 16.")),
+            },
+            ("tables", Value::Null) => {}
+            ("perspective_swap", Value::Bool(b)) => opts.perspective_swap = *b,
+            ("auto_advance", Value::Bool(b)) => opts.auto_advance = *b,
+            ("language", Value::String(l)) => {
+                opts.language = Some(match l.as_str() {
+                    "nl" => Language::Nl,
+                    "en" => Language::En,
+                    _ => return Err(invalid("`language` must be \"nl\" or \"en\".")),
+                })
+            }
+            ("language", Value::Null) => {}
+            ("tables" | "perspective_swap" | "auto_advance" | "language", _) => {
+                return Err(bad(&format!("The option `{k}` has the wrong type.")));
+            }
+            _ => return Err(invalid(&format!("Unknown option `{k}`."))),
+        }
+    }
+    Ok(opts)
+}
+
+async fn room_summary(State(app): State<Arc<App>>, Path(code): Path<String>) -> Response {
+    let Some(handle) = normalize_code(&code).and_then(|c| app.rooms.get(&c).map(|h| h.clone())) else {
+        return not_found();
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    if !handle.send(RoomMsg::Summary { reply: tx }).await {
+        return not_found();
+    }
+    match rx.await {
+        Ok(v) => axum::Json(v).into_response(),
+        Err(_) => not_found(),
+    }
+}
+
+async fn qr(State(app): State<Arc<App>>, Path(code): Path<String>) -> Response {
+    let Some(code) = normalize_code(&code).filter(|c| app.rooms.contains_key(c)) else { return not_found() };
+    let url = format!("{}/join/{code}", app.base_url);
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(q) => {
+            let svg = q
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(240, 240)
+                .dark_color(qrcode::render::svg::Color("#000000"))
+                .light_color(qrcode::render::svg::Color("#ffffff"))
+                .build();
+            ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], svg).into_response()
+        }
+        Err(_) => not_found(),
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+}
+
+fn unauthorized() -> Response {
+    let mut r = fail(StatusCode::UNAUTHORIZED, "unauthorized", "This needs the facilitator's host token.");
+    r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    r
+}
+
+async fn report(
+    State(app): State<Arc<App>>,
+    Path((code, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(format) = file.strip_prefix("report.").filter(|f| matches!(*f, "md" | "json" | "csv")) else {
+        return not_found();
+    };
+    let Some(code) = normalize_code(&code) else { return not_found() };
+    let token = bearer(&headers);
+    let result = match app.rooms.get(&code).map(|h| h.clone()) {
+        Some(handle) => {
+            let Some(token) = token else { return unauthorized() };
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            if !handle.send(RoomMsg::Report { token, format: format.to_string(), reply: tx }).await {
+                return not_found();
+            }
+            rx.await.unwrap_or(Err(Refusal::Gone))
+        }
+        // A room no longer in memory (finished and idle) is read from the store.
+        None => match crate::report::from_store(app.store.as_ref(), &code, format, token.as_deref()).await {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => return not_found(),
+            Err(r) => Err(r),
+        },
+    };
+    match result {
+        Ok((content_type, body)) => {
+            let disposition = format!("attachment; filename=\"democreatie-{code}.{format}\"");
+            ([(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
+        }
+        Err(Refusal::Unauthorized) => unauthorized(),
+        Err(Refusal::Gone) => not_found(),
+    }
+}
+
+async fn delete_room(State(app): State<Arc<App>>, Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let Some(code) = normalize_code(&code) else { return not_found() };
+    let token = bearer(&headers);
+    match app.rooms.get(&code).map(|h| h.clone()) {
+        Some(handle) => {
+            let Some(token) = token else { return unauthorized() };
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            if !handle.send(RoomMsg::Delete { token, reply: tx }).await {
+                return not_found();
+            }
+            match rx.await {
+                Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+                Ok(Err(Refusal::Unauthorized)) => unauthorized(),
+                _ => not_found(),
+            }
+        }
+        None => match crate::report::authorize_stored(app.store.as_ref(), &code, token.as_deref()).await {
+            Ok(true) => {
+                let _ = app.store.delete(&code).await;
+                StatusCode::NO_CONTENT.into_response()
+            }
+            Ok(false) => not_found(),
+            Err(_) => unauthorized(),
+        },
+    }
+}

@@ -1,0 +1,76 @@
+//! Room codes and tokens: random from the operating system, tokens kept only as hashes and
+//! compared in constant time.
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Room code letters: no vowels (no words), no 0/O or 1/I confusion.
+pub const CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
+
+fn os_random(buf: &mut [u8]) {
+    getrandom::fill(buf).expect("the operating system's random generator is available");
+}
+
+/// A new room code: 5 letters from the alphabet.
+pub fn new_code() -> String {
+    let mut buf = [0u8; 5];
+    os_random(&mut buf);
+    // 256 is not a multiple of 20; the bias (at most 1 in 12) does not matter for codes,
+    // which are not secrets: tokens are.
+    buf.iter().map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char).collect()
+}
+
+/// A code as typed (any case, surrounding space) in canonical form, if well-formed.
+pub fn normalize_code(s: &str) -> Option<String> {
+    let c = s.trim().to_ascii_uppercase();
+    (c.len() == 5 && c.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(c)
+}
+
+/// A new token: 192 random bits, URL-safe base64.
+pub fn new_token() -> String {
+    let mut buf = [0u8; 24];
+    os_random(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// The hash under which a token is stored.
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// Whether `token` hashes to `hash`, compared in constant time.
+pub fn token_matches(token: &str, hash: &str) -> bool {
+    hash_token(token).as_bytes().ct_eq(hash.as_bytes()).into()
+}
+
+/// A new game seed.
+pub fn new_seed() -> u64 {
+    let mut buf = [0u8; 8];
+    os_random(&mut buf);
+    u64::from_le_bytes(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_use_the_alphabet_and_any_case() {
+        for _ in 0..100 {
+            let c = new_code();
+            assert_eq!(normalize_code(&c.to_lowercase()), Some(c));
+        }
+        assert_eq!(normalize_code("bcdfa"), None);
+        assert_eq!(normalize_code("BCDF"), None);
+    }
+
+    #[test]
+    fn tokens_carry_at_least_128_bits_and_match_only_their_hash() {
+        let t = new_token();
+        assert!(t.len() * 6 >= 128);
+        assert!(token_matches(&t, &hash_token(&t)));
+        assert!(!token_matches(&new_token(), &hash_token(&t)));
+    }
+}

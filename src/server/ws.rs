@@ -1,0 +1,332 @@
+//! A WebSocket session: a reader (this task) and a writer task around the connection's
+//! queue. The reader checks frames, rate and session order, then hands commands to the
+//! room; the writer sends what the room queued, newest state first-come, and drops a
+//! client that stays stuck.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::App;
+use super::room::{CONTROL_QUEUE, Conn, Out, RoomMsg, Session, error_json};
+use super::tokens::normalize_code;
+use crate::game::{Command, ErrorCode};
+use crate::scenario::Language;
+
+/// Largest frame and message (PROTOCOL.md: 16 KiB).
+pub const MAX_FRAME: usize = 16 * 1024;
+/// Time to open a session after connecting.
+pub const SESSION_TIMEOUT: Duration = Duration::from_secs(10);
+/// Sustained messages per second per connection.
+pub const RATE_PER_SECOND: f64 = 20.0;
+/// Burst of messages per connection.
+pub const RATE_BURST: f64 = 40.0;
+/// Dropped messages (without a quiet second) before the socket is closed.
+pub const MAX_DROPPED: u32 = 40;
+/// A send that takes longer means the client is stuck: it is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a socket stays open after the server's close frame.
+const CLOSE_LINGER: Duration = Duration::from_millis(500);
+/// Pings keep phones' connections (and NAT mappings) alive and find dead ones.
+const PING_EVERY: Duration = Duration::from_secs(25);
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+pub async fn handler(State(app): State<Arc<App>>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    if !origin_allowed(&app, &headers) {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    ws.max_frame_size(MAX_FRAME)
+        .max_message_size(MAX_FRAME)
+        // tungstenite's defaults (128 KiB each) would cost a gigabyte per 10,000 sockets.
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_write_buffer_size(4 << 20)
+        .on_upgrade(move |socket| session(socket, app))
+}
+
+/// Browsers send Origin: only pages of this server (or configured origins) may connect.
+/// Clients that are not browsers send none and are let through.
+fn origin_allowed(app: &App, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get("origin").and_then(|o| o.to_str().ok()) else { return true };
+    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
+    origin_host.eq_ignore_ascii_case(host)
+        || origin.eq_ignore_ascii_case(&app.base_url)
+        || app.config.allowed_origins.iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+}
+
+struct Counted(Arc<App>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A token bucket: 20 messages a second, bursts of 40.
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+    dropped: u32,
+    last_drop: Instant,
+}
+
+impl Bucket {
+    fn new() -> Bucket {
+        let now = Instant::now();
+        Bucket { tokens: RATE_BURST, at: now, dropped: 0, last_drop: now }
+    }
+
+    /// Whether a message may pass now.
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_SECOND).min(RATE_BURST);
+        self.at = now;
+        if now.duration_since(self.last_drop) >= Duration::from_secs(1) {
+            self.dropped = 0;
+        }
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            self.dropped += 1;
+            self.last_drop = now;
+            false
+        }
+    }
+}
+
+async fn session(socket: WebSocket, app: Arc<App>) {
+    let n = app.connections.fetch_add(1, Ordering::Relaxed) + 1;
+    let _counted = Counted(app.clone());
+    let (mut sink, mut stream) = socket.split();
+    if n > app.config.max_connections {
+        app.metrics.error("server_busy");
+        let msg = error_json(ErrorCode::ServerBusy, ErrorCode::ServerBusy.message(Language::Nl), None);
+        let _ = sink.send(Message::Text(msg.into())).await;
+        let _ = sink.send(close(1013)).await;
+        return;
+    }
+    let hello = json!({"type": "hello", "protocol": 1, "server": concat!("democreatie/", env!("CARGO_PKG_VERSION"))});
+    if sink.send(Message::Text(hello.to_string().into())).await.is_err() {
+        return;
+    }
+    let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
+    let (kill_tx, mut kill_rx) = watch::channel(false);
+    let conn = Arc::new(Conn::new(NEXT_CONN.fetch_add(1, Ordering::Relaxed), control_tx, kill_tx));
+    let writer = tokio::spawn(write_loop(sink, conn.clone(), control_rx, kill_rx.clone()));
+
+    let mut room = None;
+    let mut lang = Language::Nl;
+    let mut bucket = Bucket::new();
+    let session_deadline = tokio::time::Instant::now() + SESSION_TIMEOUT;
+    let fail = |code: ErrorCode, lang: Language, id: Option<&Value>| {
+        app.metrics.error(code.code());
+        conn.send(error_json(code, code.message(lang), id));
+    };
+    loop {
+        let frame = tokio::select! {
+            f = stream.next() => f,
+            _ = tokio::time::sleep_until(session_deadline), if room.is_none() => {
+                conn.close(1008);
+                break;
+            }
+            _ = kill_rx.changed() => break,
+        };
+        let text = match frame {
+            None | Some(Ok(Message::Close(_))) => break,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(other)) => {
+                if !bucket.take() {
+                    rate_limited(&app, &conn, &bucket, lang);
+                    if bucket.dropped > MAX_DROPPED {
+                        break;
+                    }
+                    continue;
+                }
+                match other {
+                    Message::Text(t) => t,
+                    _ => {
+                        fail(ErrorCode::BadMessage, lang, None);
+                        continue;
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                // The reader cannot go on after a protocol error; say why, then close.
+                let (code, close_code) = match e.into_inner().downcast_ref::<tungstenite::Error>() {
+                    Some(tungstenite::Error::Capacity(_)) => (ErrorCode::TooLarge, 1009),
+                    Some(tungstenite::Error::Utf8(_)) => (ErrorCode::BadMessage, 1007),
+                    _ => break,
+                };
+                fail(code, lang, None);
+                conn.close(close_code);
+                break;
+            }
+        };
+        let Ok(Value::Object(msg)) = serde_json::from_str::<Value>(text.as_str()) else {
+            fail(ErrorCode::BadMessage, lang, None);
+            continue;
+        };
+        let id = msg.get("id").filter(|i| i.is_string() || i.is_number()).cloned();
+        let kind = msg.get("type").and_then(Value::as_str).unwrap_or_default();
+        if msg.get("id").is_some() && id.is_none() {
+            fail(ErrorCode::BadMessage, lang, None);
+            continue;
+        }
+        match kind {
+            "join" | "resume" | "host" | "watch" => {
+                if room.is_some() {
+                    fail(ErrorCode::BadMessage, lang, id.as_ref());
+                    continue;
+                }
+                let Some((code, session)) = parse_session(kind, &msg) else {
+                    fail(ErrorCode::BadMessage, lang, id.as_ref());
+                    continue;
+                };
+                let Some(handle) = code.and_then(|c| app.rooms.get(&c).map(|h| h.clone())) else {
+                    fail(ErrorCode::UnknownRoom, lang, id.as_ref());
+                    continue;
+                };
+                let (tx, rx) = oneshot::channel();
+                let open = RoomMsg::Open { session, conn: conn.clone(), id: id.clone(), reply: tx };
+                if !handle.send(open).await {
+                    fail(ErrorCode::UnknownRoom, lang, id.as_ref());
+                    continue;
+                }
+                if let Ok(Some(l)) = rx.await {
+                    lang = l;
+                    room = Some(handle);
+                }
+            }
+            _ => {
+                let Some(handle) = &room else {
+                    fail(ErrorCode::BadMessage, lang, id.as_ref());
+                    continue;
+                };
+                let Ok(command) = serde_json::from_value::<Command>(Value::Object(msg)) else {
+                    fail(ErrorCode::BadMessage, lang, id.as_ref());
+                    continue;
+                };
+                let cmd = RoomMsg::Command { conn: conn.id, command, id, received: Instant::now() };
+                if !handle.send(cmd).await {
+                    fail(ErrorCode::UnknownRoom, lang, None);
+                    conn.close(1000);
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(handle) = room {
+        handle.send(RoomMsg::Closed { conn: conn.id }).await;
+    }
+    // Let the writer send what is queued (an error, a close), then stop it.
+    if tokio::time::timeout(Duration::from_secs(2), async {
+        while !writer.is_finished() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .is_err()
+    {
+        conn.kill();
+    }
+}
+
+/// Tells a flooding client once per streak of dropped messages (an error per dropped
+/// message would itself be a flood), and closes the socket past the limit.
+fn rate_limited(app: &App, conn: &Conn, bucket: &Bucket, lang: Language) {
+    app.metrics.error("rate_limited");
+    if bucket.dropped == 1 || bucket.dropped > MAX_DROPPED {
+        conn.send(error_json(ErrorCode::RateLimited, ErrorCode::RateLimited.message(lang), None));
+    }
+    if bucket.dropped > MAX_DROPPED {
+        conn.close(1008);
+    }
+}
+
+/// The room code and session of a session message, if well-formed (the code may be
+/// unknown: `None` then means no room can match).
+fn parse_session(kind: &str, msg: &serde_json::Map<String, Value>) -> Option<(Option<String>, Session)> {
+    let code = normalize_code(msg.get("room")?.as_str()?);
+    let text = |k: &str| msg.get(k).and_then(Value::as_str).map(str::to_string);
+    let session = match kind {
+        "join" => Session::Join {
+            name: text("name")?,
+            real_role: match msg.get("real_role") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(r)) => Some(r.clone()),
+                Some(_) => return None,
+            },
+        },
+        "resume" => Session::Resume { token: text("token")? },
+        "host" => Session::Host { token: text("host_token")? },
+        _ => Session::Watch,
+    };
+    Some((code, session))
+}
+
+fn close(code: u16) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: "".into() }))
+}
+
+async fn write_loop(
+    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    conn: Arc<Conn>,
+    mut control: mpsc::Receiver<Out>,
+    mut kill: watch::Receiver<bool>,
+) {
+    let mut rev: u64 = 0;
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        let batch: Vec<Message> = tokio::select! {
+            biased;
+            _ = kill.changed() => break,
+            out = control.recv() => match out {
+                None => break,
+                Some(Out::Text(t)) => vec![Message::Text(t.into())],
+                Some(Out::Close(code)) => {
+                    let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close(code))).await;
+                    // Hold the socket a moment: closing it with unread bytes (the rest of an
+                    // oversized frame) makes the kernel reset the connection, and the client
+                    // would lose the error and the close frame before reading them.
+                    tokio::time::sleep(CLOSE_LINGER).await;
+                    break;
+                }
+            },
+            _ = conn.wake.notified() => {
+                let (view, ids) = conn.take_state();
+                let Some(view) = view else { continue };
+                let ids: Vec<Option<Value>> = if ids.is_empty() { vec![None] } else { ids.into_iter().map(Some).collect() };
+                ids.into_iter()
+                    .map(|id| {
+                        rev += 1;
+                        let id = id.map(|i| format!(",\"id\":{i}")).unwrap_or_default();
+                        Message::Text(format!("{{\"type\":\"state\",\"rev\":{rev}{id},\"view\":{view}}}").into())
+                    })
+                    .collect()
+            }
+            _ = ping.tick() => vec![Message::Ping(Default::default())],
+        };
+        for m in batch {
+            match tokio::time::timeout(SEND_TIMEOUT, sink.send(m)).await {
+                Ok(Ok(())) => {}
+                _ => {
+                    conn.kill();
+                    return;
+                }
+            }
+        }
+    }
+    conn.kill();
+}
