@@ -63,7 +63,22 @@ impl SqliteStore {
         let unusable = |reason: String| StoreError::Unusable { file: path.display().to_string(), reason };
         std::fs::create_dir_all(dir).map_err(|e| unusable(format!("cannot create the folder: {e}")))?;
         let mut conn = Connection::open(&path).map_err(|e| unusable(e.to_string()))?;
-        setup(&mut conn).map_err(|e| unusable(e.to_string()))?;
+        if let Err(e) = setup(&mut conn) {
+            if !is_corrupt(&e) {
+                return Err(unusable(e.to_string()));
+            }
+            // A workshop must go on: keep the damaged file for inspection, start afresh.
+            drop(conn);
+            let aside = path.with_extension(format!("sqlite3.corrupt-{}", crate::server::now_ms()));
+            std::fs::rename(&path, &aside).map_err(|e| unusable(format!("damaged and cannot be moved aside: {e}")))?;
+            tracing::error!(
+                "the database {} is damaged ({e}); it was moved to {} and a new one started",
+                path.display(),
+                aside.display()
+            );
+            conn = Connection::open(&path).map_err(|e| unusable(e.to_string()))?;
+            setup(&mut conn).map_err(|e| unusable(e.to_string()))?;
+        }
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
@@ -101,6 +116,10 @@ impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+fn is_corrupt(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt))
 }
 
 fn setup(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -1,0 +1,245 @@
+//! Nothing lost: the real binary is killed with SIGKILL in the middle of a game and
+//! restarted on the same data folder; every client resumes and the game goes on.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+use support::*;
+
+/// Starts the real binary; answers the process and the address it listens on.
+fn spawn_server(data: &Path, extra: &[&str]) -> (Child, SocketAddr, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_democreatie"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .args(extra)
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while std::time::Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr = rest.split_whitespace().next().unwrap().parse().unwrap();
+                // Keep collecting what the server logs next (room restores come first).
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                seen.extend(rx.try_iter());
+                return (child, addr, seen);
+            }
+            seen.push(line);
+        }
+    }
+    let _ = child.kill();
+    panic!("the server did not start: {seen:?}");
+}
+
+fn seat<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["players"].as_array().unwrap())
+        .find(|p| p["player_id"] == id)
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_comes_back_with_every_note_proposal_and_vote() {
+    let data = temp_dir("restart");
+    let (mut child, addr, _log) = spawn_server(&data, &[]);
+    let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan", "options": {"tables": 1}})).await;
+    let mut host = Client::host(addr, &code, &host_token).await;
+    let mut players = Vec::new();
+    for name in ["Anna", "Bram", "Cas", "Dirk"] {
+        let (c, id, token) = Client::join(addr, &code, name, None).await;
+        players.push((c, id, token));
+    }
+    host.ok(json!({"type": "start"})).await;
+    host.ok(json!({"type": "next"})).await; // values
+    for (c, id, _) in players.iter_mut() {
+        c.ok(json!({"type": "note", "kind": "value", "text": format!("Waarde van {id}")})).await;
+    }
+    host.ok(json!({"type": "next"})).await; // conditions
+    host.ok(json!({"type": "next"})).await; // proposal (residents)
+    let mut proposer = None;
+    for (i, (c, _, _)) in players.iter_mut().enumerate() {
+        if c.view["you"]["role"] == "resident" && proposer.is_none() {
+            c.ok(json!({"type": "propose", "text": "Versie 1"})).await;
+            c.ok(json!({"type": "propose", "text": "Versie 2: een nieuwe baan"})).await;
+            proposer = Some(i);
+        }
+    }
+    assert!(proposer.is_some());
+    host.ok(json!({"type": "next"})).await; // vote
+    for (c, id, _) in players.iter_mut().take(3) {
+        c.ok(json!({"type": "vote", "choice": "support_if", "condition": format!("Mits {id}")})).await;
+    }
+    let before = host
+        .view_until("three votes", |v| {
+            v["tables"][0]["players"].as_array().unwrap().iter().filter(|p| p["voted"] == true).count() == 3
+        })
+        .await;
+
+    // Kill without warning, restart on the same data.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (mut child, addr, _log) = spawn_server(&data, &[]);
+
+    let mut host = Client::host(addr, &code, &host_token).await;
+    let after = host.view_until("state", |_| true).await;
+    assert_eq!(after["phase"], before["phase"]);
+    assert_eq!(after["tables"][0]["notes"], before["tables"][0]["notes"]);
+    assert_eq!(after["tables"][0]["proposal"]["text"], "Versie 2: een nieuwe baan");
+    for (_, id, _) in &players {
+        assert_eq!(seat(&after, id)["connected"], false, "nobody is connected until they resume");
+        assert_eq!(seat(&after, id)["role"], seat(&before, id)["role"]);
+        assert_eq!(seat(&after, id)["card"], seat(&before, id)["card"]);
+        assert_eq!(seat(&after, id)["vote"], seat(&before, id)["vote"]);
+    }
+    let mut resumed = Vec::new();
+    for (_, id, token) in &players {
+        let mut c = Client::connect(addr).await;
+        c.send(json!({"type": "resume", "room": code, "token": token})).await;
+        let w = c.until("welcome", |m| m["type"] == "welcome").await;
+        assert_eq!(w["player_id"], id.as_str());
+        let v = c.view_until("state", |_| true).await;
+        if id != "p4" {
+            assert_eq!(v["you"]["vote"]["condition"], format!("Mits {id}").as_str());
+        } else {
+            assert!(v["you"]["vote"].is_null());
+        }
+        resumed.push(c);
+    }
+    resumed[3].ok(json!({"type": "vote", "choice": "support"})).await;
+    let v = host.ok(json!({"type": "next"})).await;
+    assert_eq!(v["tables"][0]["decision"]["reached"], true);
+    assert_eq!(v["tables"][0]["decision"]["conditions"].as_array().unwrap().len(), 3);
+    while host.view["phase"]["kind"] != "finished" {
+        host.ok(json!({"type": "next"})).await;
+    }
+    // Every proposal version is in the report.
+    let auth = format!("Bearer {host_token}");
+    let (s, report, _) =
+        request(addr, "GET", &format!("/api/rooms/{code}/report.json"), &[("Authorization", &auth)], "").await;
+    assert_eq!(s, 200);
+    let report: Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["tables"][0]["proposals"].as_array().unwrap().len(), 2);
+    assert_eq!(report["tables"][0]["notes"].as_array().unwrap().len(), 4);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // The command line prints the same report from the data folder.
+    let out = Command::new(env!("CARGO_BIN_EXE_democreatie"))
+        .args(["report", &code, "--format", "csv", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.starts_with("table,round,round_title,type,player_id,name,role,kind,text\n"));
+    assert_eq!(csv.lines().filter(|l| l.contains(",vote,")).count(), 4);
+    assert_eq!(csv.lines().filter(|l| l.contains(",decision,")).count(), 1);
+    let out = Command::new(env!("CARGO_BIN_EXE_democreatie"))
+        .args(["report", "BBBBB", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no room BBBBB"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_whose_log_no_longer_replays_is_named_and_the_others_are_served() {
+    let data = temp_dir("badlog");
+    let (mut child, addr, _log) = spawn_server(&data, &[]);
+    let (good, _) = create_room(addr, json!({"scenario": "skatebaan"})).await;
+    let (bad, _) = create_room(addr, json!({"scenario": "buurthuis"})).await;
+    for room in [&good, &bad] {
+        Client::join(addr, room, "Anna", None).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Damage the bad room's log: its join no longer replays (an empty name).
+    let db = rusqlite_free_edit(&data, &bad);
+    assert!(db);
+    let (mut child, addr, log) = spawn_server(&data, &[]);
+    assert_eq!(get(addr, &format!("/api/rooms/{good}")).await.0, 200);
+    assert_eq!(get(addr, &format!("/api/rooms/{bad}")).await.0, 404);
+    let lines = log;
+    assert!(
+        lines.iter().any(|l| l.contains(&format!("room {bad}"))
+            && l.contains("democreatie.sqlite3")
+            && l.contains("no longer replays")),
+        "{lines:?}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Rewrites the first command of a room with the sqlite3 library the binary itself uses:
+/// through the binary's own store is not possible, so this uses a tiny SQL script via the
+/// `sqlite3` shell when present, else Python's sqlite3 module.
+fn rusqlite_free_edit(data: &Path, room: &str) -> bool {
+    let db = data.join("democreatie.sqlite3");
+    let sql = format!(
+        "UPDATE commands SET command = '{{\"type\":\"join\",\"name\":\"\"}}' WHERE room = '{room}' AND seq = 1;"
+    );
+    let py = format!(
+        "import sqlite3; c = sqlite3.connect({:?}); c.execute({:?}); c.commit()",
+        db.display().to_string(),
+        sql
+    );
+    Command::new("python3").args(["-c", &py]).status().map(|s| s.success()).unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_database_is_moved_aside_and_the_server_still_starts() {
+    let data = temp_dir("corrupt");
+    std::fs::write(data.join("democreatie.sqlite3"), b"this is not a database, it is a shopping list").unwrap();
+    let (mut child, addr, log) = spawn_server(&data, &[]);
+    assert_eq!(get(addr, "/healthz").await.0, 200);
+    create_room(addr, json!({"scenario": "skatebaan"})).await;
+    let lines = log;
+    assert!(lines.iter().any(|l| l.contains("democreatie.sqlite3") && l.contains("moved")), "{lines:?}");
+    assert!(std::fs::read_dir(&data).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".corrupt-")));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn the_server_refuses_a_taken_address_and_an_unwritable_data_folder() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let out = Command::new(env!("CARGO_BIN_EXE_democreatie"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(temp_dir("taken"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot listen on") && err.lines().count() == 1, "{err}");
+    let file = temp_dir("notadir").join("file");
+    std::fs::write(&file, "x").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_democreatie"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(file.join("data"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot be used") && err.lines().count() == 1, "{err}");
+}
