@@ -44,6 +44,7 @@ fn spawn_server(data: &Path, extra: &[&str]) -> (Child, SocketAddr, Vec<String>)
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start: {seen:?}");
 }
 
