@@ -455,3 +455,33 @@ async fn the_websocket_refuses_foreign_pages() {
     assert!(tokio_tungstenite::connect_async(req).await.is_ok());
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_files_are_picked_up_when_they_change_and_a_broken_one_harms_nothing() {
+    let dir = temp_dir("watched");
+    let server = start_with("watch", |c| c.scenarios = Some(dir.clone())).await;
+    let addr = server.addr;
+    let mut text = std::fs::read_to_string("scenarios/buurthuis.toml").unwrap();
+    text = text.replace("id = \"buurthuis\"", "id = \"eigen-casus\"");
+    std::fs::write(dir.join("eigen.toml"), &text).unwrap();
+    std::fs::write(dir.join("kapot.toml"), "id = \"kapot\"\ntitel = 1\n").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, list) = get(addr, "/api/scenarios").await;
+        if list.contains("eigen-casus") {
+            assert!(list.contains("skatebaan"), "the built-ins stay");
+            assert!(!list.contains("\"kapot\""));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the new file was not picked up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, problems) = get(addr, "/api/scenarios/problems").await;
+    let problems: Value = serde_json::from_str(&problems).unwrap();
+    let p = &problems.as_array().unwrap()[0];
+    assert!(p["file"].as_str().unwrap().ends_with("kapot.toml"));
+    assert_eq!(p["line"], 1);
+    assert!(p["message"].as_str().unwrap().contains("missing required key"));
+    create_room(addr, json!({"scenario": "eigen-casus"})).await;
+    server.stop().await;
+}

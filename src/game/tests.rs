@@ -500,3 +500,84 @@ fn check_views(g: &Game) -> Result<(), TestCaseError> {
     prop_assert!(screen["you"].is_null());
     Ok(())
 }
+
+/// Plays a whole case with `n` random players and random votes; answers the decisions
+/// reached and not reached. Every command it gives must be accepted.
+fn play_randomly(scenario: std::sync::Arc<crate::scenario::Scenario>, n: usize, seed: u64) -> (usize, usize) {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(seed);
+    let mut g = Game::new(scenario, RoomOptions::default(), seed);
+    let roles = ["resident", "civil_servant", "councillor"];
+    for i in 0..n {
+        let real = (rng.random_range(0..4) < 3).then(|| roles[rng.random_range(0..3)].to_string());
+        g.apply(Actor::Newcomer, &Command::Join { name: format!("Speler {i}"), real_role: real }, 0).unwrap();
+    }
+    g.apply(Actor::Host, &Command::Start, 0).unwrap();
+    let ids: Vec<PlayerId> = g.players().iter().map(|p| p.id).collect();
+    while !g.is_finished() {
+        let Stage::Round(i) = g.stage() else { unreachable!() };
+        let round = g.scenario().rounds[i].clone();
+        for id in &ids {
+            let p = g.player(*id).unwrap().clone();
+            let t = p.table.unwrap();
+            let cmd = match round.kind {
+                crate::scenario::RoundKind::Briefing | crate::scenario::RoundKind::Debrief => Command::Ready,
+                crate::scenario::RoundKind::Discussion => {
+                    let kinds = round.note_kinds();
+                    let k = kinds[rng.random_range(0..kinds.len())];
+                    Command::Note { kind: k.code().into(), text: format!("Notitie {}", rng.random_range(0..100)) }
+                }
+                crate::scenario::RoundKind::Proposal => {
+                    if !g.table_takes_part(t)
+                        || !round.proposer_roles().contains(&p.role.unwrap())
+                        || rng.random_bool(0.5)
+                    {
+                        continue;
+                    }
+                    Command::Propose { text: format!("Voorstel {}", rng.random_range(0..100)) }
+                }
+                crate::scenario::RoundKind::Vote => {
+                    if !g.table_takes_part(t) {
+                        continue;
+                    }
+                    // Mostly support: both outcomes should happen across seeds.
+                    match rng.random_range(0..10) {
+                        0..=5 => vote("support", None, None),
+                        6 => vote("support_if", Some("Als het veilig is"), None),
+                        7 => vote("abstain", None, None),
+                        _ => vote("object", None, Some("Te duur")),
+                    }
+                }
+            };
+            g.apply(Actor::Player(*id), &cmd, 0).unwrap_or_else(|e| panic!("{cmd:?} by {id}: {e:?}"));
+        }
+        g.apply(Actor::Host, &Command::Next, 0).unwrap();
+    }
+    let decisions = g.tables().iter().flat_map(|t| t.decisions.iter());
+    decisions.fold((0, 0), |(y, n), d| if d.reached { (y + 1, n) } else { (y, n + 1) })
+}
+
+#[test]
+fn every_built_in_case_plays_to_the_end_and_reaches_both_outcomes() {
+    let lib = crate::scenario::Library::load(None);
+    for e in lib.iter() {
+        let (mut reached, mut not_reached) = (0, 0);
+        for seed in 0..60 {
+            let (y, n) = play_randomly(e.scenario.clone(), 3 + (seed as usize * 7) % 22, seed);
+            reached += y;
+            not_reached += n;
+        }
+        assert!(reached > 0 && not_reached > 0, "{}: reached {reached}, not reached {not_reached}", e.scenario.id);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn random_players_always_finish_a_built_in_case(pick in 0usize..100, n in 3usize..=40, seed in any::<u64>()) {
+        let lib = crate::scenario::Library::load(None);
+        let cases: Vec<_> = lib.iter().collect();
+        let e = cases[pick % cases.len()];
+        play_randomly(e.scenario.clone(), n, seed);
+    }
+}
