@@ -1,0 +1,844 @@
+// join.js: /join/{CODE} — the participant's phone.
+//
+// Join form -> lobby -> role card and one screen per round kind -> decision
+// -> debrief -> finished. The player token is kept in localStorage
+// ("democreatie.player.CODE") so a reload, a sleeping phone or a dropped
+// network resumes the same seat.
+
+import {
+  h, setChildren, region, resetRegion, storage, KEYS, codeFromPath, isValidCode, api,
+  RoomSocket, bannerFor, syncClock, countdown, announce, namesOf, charCount,
+} from './common.js';
+import { t, initI18n, onLangChange, followRoomLang, getLang } from './i18n.js';
+import {
+  ROLES, CHOICES, NOTE_KINDS, roleBadge, choiceBadge, connBadge, kindName, noteKindName, textBlock,
+  readAloudButton, cardView, eventView, decisionView, ruleView, notesView, progressText,
+  progressBadges, errorText, formStatus, counterFor, roleName,
+} from './ui.js';
+import { icon } from './icons.js';
+
+const app = document.getElementById('app');
+const code = codeFromPath();
+
+const S = {
+  mode: 'loading', // loading | invalid | unknown | form | connecting | game | ended
+  summary: null,
+  summaryError: false,
+  view: null,
+  playerId: null,
+  token: null,
+  pendingJoin: null,
+  joinError: '',
+  ended: null, // kicked | left | replaced | finished | deleted
+  lastPhaseIndex: null,
+  lastDecisionKey: null,
+  leaveConfirm: false,
+  form: { name: '', role: '' },
+  proposalBase: null, // proposal text the editor was last filled with
+};
+
+let conn = null;
+let shell = null; // the game's regions, built once per game mode
+
+// ---------------------------------------------------------------- connection
+
+function sessionMessage() {
+  if (S.token) return { type: 'resume', room: code, token: S.token };
+  if (S.pendingJoin) {
+    const msg = { type: 'join', room: code, name: S.pendingJoin.name };
+    if (S.pendingJoin.real_role) msg.real_role = S.pendingJoin.real_role;
+    return msg;
+  }
+  return null;
+}
+
+function forgetToken() {
+  S.token = null;
+  storage.remove(KEYS.player(code));
+}
+
+function endWith(kind) {
+  S.ended = kind;
+  S.mode = 'ended';
+  if (conn) conn.stop();
+  bannerFor('online');
+  render(true);
+}
+
+function onMessage(msg) {
+  switch (msg.type) {
+    case 'welcome':
+      if (msg.as === 'player') {
+        if (msg.token) {
+          S.token = msg.token;
+          storage.set(KEYS.player(code), msg.token);
+        }
+        S.playerId = msg.player_id ?? S.playerId;
+        S.pendingJoin = null;
+        S.joinError = '';
+      }
+      break;
+    case 'state':
+      if (msg.server_time) syncClock(msg.server_time);
+      onState(msg.view);
+      break;
+    case 'replaced':
+      endWith('replaced');
+      break;
+    case 'kicked':
+      forgetToken();
+      endWith('kicked');
+      break;
+    case 'left':
+      forgetToken();
+      endWith('left');
+      break;
+    case 'error':
+      onError(msg);
+      break;
+    default:
+      break;
+  }
+}
+
+function onError(msg) {
+  const text = msg.message || t(`error.${msg.code}`);
+  if (msg.code === 'unknown_room') {
+    forgetToken();
+    if (conn) conn.stop();
+    S.mode = S.view ? 'ended' : 'unknown';
+    if (S.view) S.ended = 'deleted';
+    render(true);
+    return;
+  }
+  if (conn && conn.sessionOpen) {
+    // Errors of commands are shown by the form that sent them (request()).
+    if (msg.id === undefined || msg.id === null) showPageAlert(text);
+    return;
+  }
+  // The session did not open.
+  if (msg.code === 'invalid_token') {
+    forgetToken();
+    S.mode = 'form';
+    S.joinError = t('join.tokenGone');
+    loadSummary().then(() => render(true));
+    return;
+  }
+  if (msg.code === 'room_finished') {
+    S.pendingJoin = null;
+    endWith('finished');
+    return;
+  }
+  if (msg.code === 'server_busy') return; // the socket closes; back-off retries
+  // name_taken, invalid_name, room_locked, room_full, invalid_input, rate_limited, ...
+  S.pendingJoin = null;
+  S.joinError = text;
+  S.mode = 'form';
+  render(true);
+  const field = document.getElementById('join-name');
+  if (field) field.focus();
+}
+
+function onStatus(status) {
+  bannerFor(status);
+  if (status === 'online') hidePageAlert();
+  if (S.mode === 'game' && shell) renderGame();
+}
+
+function startSocket() {
+  if (!conn) conn = new RoomSocket({ session: sessionMessage, onMessage, onStatus });
+  conn.start();
+}
+
+// ---------------------------------------------------------------- state
+
+function myTable(view) {
+  const you = view.you;
+  const pid = (you && you.player_id) || S.playerId;
+  for (const tb of view.tables || []) {
+    if ((you && you.table === tb.table) || (tb.players || []).some((p) => p.player_id === pid)) return tb;
+  }
+  return null;
+}
+
+function onState(view) {
+  if (!view) return;
+  syncClock(view.server_time);
+  if (view.language) followRoomLang(view.language);
+  if (view.you && view.you.player_id) S.playerId = view.you.player_id;
+  const first = S.mode !== 'game';
+  S.view = view;
+  S.mode = 'game';
+  const phase = view.phase || {};
+  if (S.lastPhaseIndex !== null && phase.index !== S.lastPhaseIndex) {
+    S.leaveConfirm = false;
+    if (phase.kind === 'finished') announce(t('announce.finished'));
+    else announce(t('announce.round', { title: phase.title || '', kind: kindName(phase.kind) }));
+  }
+  S.lastPhaseIndex = phase.index;
+  const tb = myTable(view);
+  const dkey = tb && tb.decision ? `${phase.index}:${tb.decision.reached}:${tb.decision.proposal}` : null;
+  if (dkey && S.lastDecisionKey !== null && dkey !== S.lastDecisionKey) {
+    announce(tb.decision.reached ? t('announce.reached') : t('announce.notReached'));
+  }
+  S.lastDecisionKey = dkey || S.lastDecisionKey || '';
+  render(first);
+}
+
+// ---------------------------------------------------------------- page alert
+
+function showPageAlert(text) {
+  const el = document.getElementById('page-alert');
+  if (!el) return;
+  el.textContent = text;
+  el.hidden = false;
+}
+
+function hidePageAlert() {
+  const el = document.getElementById('page-alert');
+  if (el) { el.textContent = ''; el.hidden = true; }
+}
+
+// ---------------------------------------------------------------- render
+
+function render(focusTop = false) {
+  app.removeAttribute('aria-busy');
+  if (S.mode === 'game') {
+    renderGame();
+  } else {
+    shell = null;
+    if (S.mode === 'loading' || S.mode === 'connecting') renderLoading();
+    else if (S.mode === 'invalid') renderMessage('invalid', t('join.invalidTitle'), [t('join.invalidText', { code: code || '' })]);
+    else if (S.mode === 'unknown') renderMessage('unknown', t('join.unknownTitle'), [t('join.unknownText', { code })]);
+    else if (S.mode === 'form') renderForm();
+    else if (S.mode === 'ended') renderEnded();
+  }
+  if (focusTop) {
+    const h1 = app.querySelector('h1');
+    if (h1 && document.activeElement !== document.getElementById('join-name')) {
+      h1.setAttribute('tabindex', '-1');
+      h1.focus({ preventScroll: false });
+    }
+  }
+}
+
+function renderLoading() {
+  setChildren(app,
+    h('h1', null, t('join.connecting')),
+    h('p', { class: 'muted' }, t('join.connectingText', { code })));
+}
+
+function renderMessage(state, title, lines, extra) {
+  setChildren(app,
+    h('div', { class: 'end-state', testid: 'end-state', dataset: { state } },
+      h('h1', null, title),
+      lines.map((l) => h('p', null, l)),
+      extra || null,
+      h('p', null, h('a', { href: '/', class: 'btn btn-secondary' }, t('join.toStart')))));
+}
+
+function renderEnded() {
+  const k = S.ended;
+  if (k === 'kicked') renderMessage('kicked', t('end.kickedTitle'), [t('end.kickedText')]);
+  else if (k === 'left') {
+    renderMessage('left', t('end.leftTitle'), [t('end.leftText')],
+      h('p', null, h('a', { href: `/join/${code}`, class: 'btn btn-primary' }, t('end.joinAgain'))));
+  } else if (k === 'replaced') {
+    const again = h('button', { type: 'button', class: 'btn btn-primary', testid: 'resume-here' }, t('end.resumeHere'));
+    again.addEventListener('click', () => {
+      S.ended = null;
+      S.mode = S.view ? 'game' : 'connecting';
+      render();
+      startSocket();
+    });
+    renderMessage('replaced', t('end.replacedTitle'), [t('end.replacedText')], h('p', null, again));
+  } else if (k === 'finished') renderMessage('finished', t('end.finishedTitle'), [t('end.finishedText')]);
+  else if (k === 'deleted') renderMessage('deleted', t('end.deletedTitle'), [t('end.deletedText')]);
+}
+
+// ---------------------------------------------------------------- join form
+
+async function loadSummary() {
+  const res = await api(`/api/rooms/${code}`);
+  if (res.status === 404) {
+    S.mode = 'unknown';
+    return;
+  }
+  S.summaryError = !res.ok;
+  S.summary = res.ok ? res.data : null;
+}
+
+function renderForm() {
+  const sum = S.summary;
+  const finished = sum && sum.phase && sum.phase.kind === 'finished';
+  if (finished) {
+    renderMessage('finished', t('end.finishedTitle'), [t('end.finishedText')]);
+    return;
+  }
+  const nameErrId = 'join-error';
+  const nameInput = h('input', {
+    id: 'join-name', name: 'name', type: 'text', class: 'input', testid: 'join-name',
+    autocomplete: 'nickname', maxlength: 24, required: true, value: S.form.name,
+    'aria-describedby': S.joinError ? `join-name-hint ${nameErrId}` : 'join-name-hint',
+    'aria-invalid': S.joinError ? 'true' : null,
+    on: { input: (ev) => { S.form.name = ev.target.value; } },
+  });
+  const roleOptions = [...ROLES, 'other'].map((r) => {
+    const id = `join-real-role-${r}`;
+    const input = h('input', {
+      type: 'radio', name: 'real_role', id, value: r === 'other' ? '' : r, testid: id,
+      checked: (S.form.role || '') === (r === 'other' ? '' : r),
+      on: { change: () => { S.form.role = r === 'other' ? '' : r; } },
+    });
+    return h('label', { class: 'option', for: id }, input,
+      h('span', { class: 'option-body' }, r === 'other' ? h('span', null, t('join.roleOther')) : roleBadge(r)));
+  });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'join-submit' }, t('join.submit'));
+  const form = h('form', { class: 'stack', novalidate: true, testid: 'join-form' },
+    h('div', { class: 'field' },
+      h('label', { for: 'join-name', class: 'label' }, t('join.nameLabel')),
+      h('p', { id: 'join-name-hint', class: 'hint' }, t('join.nameHint')),
+      nameInput,
+      S.joinError ? h('p', { id: nameErrId, class: 'field-error', role: 'alert', testid: 'join-error' }, S.joinError) : null),
+    h('fieldset', { class: 'field options' },
+      h('legend', { class: 'label' }, t('join.roleLegend')),
+      h('p', { class: 'hint', id: 'join-role-why' }, t('join.roleWhy')),
+      h('div', { class: 'option-grid' }, roleOptions)),
+    submit);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const name = nameInput.value.trim();
+    const n = charCount(name);
+    if (n < 1 || n > 24) {
+      S.joinError = n < 1 ? t('join.nameEmpty') : t('join.nameLong');
+      render();
+      document.getElementById('join-name').focus();
+      return;
+    }
+    S.joinError = '';
+    S.pendingJoin = { name, real_role: S.form.role || null };
+    submit.disabled = true;
+    submit.textContent = t('join.joining');
+    if (!conn) conn = new RoomSocket({ session: sessionMessage, onMessage, onStatus });
+    conn.openSession();
+  });
+
+  setChildren(app,
+    h('h1', null, t('join.title')),
+    h('p', { class: 'lead' },
+      t('join.room'), ' ', h('strong', { class: 'code', testid: 'room-code' }, code),
+      sum && sum.scenario && sum.scenario.title ? [' · ', h('span', null, sum.scenario.title)] : null),
+    S.summaryError ? h('p', { class: 'notice' }, t('join.summaryError')) : null,
+    sum && sum.locked ? h('p', { class: 'notice', testid: 'join-locked' }, t('join.locked')) : null,
+    h('section', { class: 'panel', 'aria-label': t('join.title') }, form));
+}
+
+// ---------------------------------------------------------------- game
+
+function buildShell() {
+  const mk = (id, tag = 'div', attrs = {}) => h(tag, { id, class: `region region-${id}`, ...attrs });
+  shell = {
+    title: h('h1', { class: 'game-title', id: 'game-title' }),
+    alert: h('p', { id: 'page-alert', class: 'alert', role: 'alert', hidden: true, testid: 'page-alert' }),
+    strip: mk('strip'),
+    round: mk('round', 'section', { 'aria-labelledby': 'round-title' }),
+    action: mk('action'),
+    tableProgress: mk('table-progress'),
+    proposal: mk('proposal'),
+    notes: mk('notes'),
+    decision: mk('decision-region'),
+    event: mk('event'),
+    card: mk('card'),
+    lobby: mk('lobby'),
+    caseText: mk('case'),
+    table: mk('table'),
+    others: mk('others'),
+    leave: mk('leave'),
+  };
+  setChildren(app, shell.title, shell.alert, shell.strip, shell.round, shell.event, shell.proposal, shell.action,
+    shell.tableProgress, shell.decision, shell.notes, shell.card, shell.lobby, shell.caseText,
+    shell.table, shell.others, shell.leave);
+}
+
+function sig(...parts) {
+  return JSON.stringify([getLang(), ...parts]);
+}
+
+function renderGame() {
+  if (!shell) buildShell();
+  const view = S.view;
+  const phase = view.phase || { kind: 'lobby', index: -1 };
+  const you = view.you || null;
+  const tb = myTable(view);
+  const names = namesOf(view);
+  const lang = view.language || 'nl';
+  const me = tb ? (tb.players || []).find((p) => p.player_id === S.playerId) : null;
+  const myName = (you && you.name) || names.get(S.playerId) || '';
+
+  app.dataset.phaseKind = phase.kind;
+  app.dataset.phaseIndex = String(phase.index);
+
+  const scenario = view.scenario || {};
+  shell.title.textContent = scenario.title || t('join.title');
+  shell.title.setAttribute('lang', lang);
+
+  // Status strip: who and where am I.
+  region(shell.strip, sig(myName, you && you.table, you && you.role, phase.kind, phase.index, (view.rounds || []).length), () =>
+    h('div', { class: 'strip', testid: 'phase', dataset: { phaseKind: phase.kind, phaseIndex: phase.index } },
+      h('span', { class: 'strip-item', testid: 'player-name' }, icon('person'), h('span', null, myName)),
+      you && you.table ? h('span', { class: 'strip-item', testid: 'table-number' }, t('table.n', { n: you.table })) : null,
+      you && you.role ? h('span', { class: 'strip-item', testid: 'my-role' }, roleBadge(you.role)) : null,
+      h('span', { class: 'strip-item' }, progressText(phase, view.rounds))));
+
+  renderRoundHead(view, phase, you, lang);
+  renderAction(view, phase, you, tb, me, names, lang);
+
+  // Current proposal (read-only) in proposal and vote rounds.
+  const showProposal = tb && (phase.kind === 'proposal' || phase.kind === 'vote');
+  region(shell.proposal, sig(showProposal, tb && tb.proposal, phase.kind, [...names]), () => {
+    if (!showProposal) return null;
+    const p = tb.proposal;
+    return h('section', { class: 'panel', 'aria-labelledby': 'proposal-heading', testid: 'proposal-readonly' },
+      h('h2', { id: 'proposal-heading' }, t('proposal.current')),
+      p ? [textBlock(p.text, { lang, tag: 'blockquote', cls: 'proposal-text', testid: 'proposal-current' }),
+        h('p', { class: 'muted' }, t('proposal.by', { name: names.get(p.by) || t('player.unknown') })),
+        readAloudButton(() => p.text, lang, t('read.proposal'))]
+        : h('p', { class: 'muted', testid: 'proposal-none' }, t('proposal.none')));
+  });
+
+  // Table progress: ready / voted counts.
+  region(shell.tableProgress, sig(phase.kind, tb && (tb.players || []).map((p) => [p.ready, p.voted])), () => {
+    if (!tb || !['briefing', 'debrief', 'vote'].includes(phase.kind)) return null;
+    const players = tb.players || [];
+    const n = players.length;
+    const k = players.filter((p) => (phase.kind === 'vote' ? p.voted : p.ready)).length;
+    return h('p', { class: 'table-progress', testid: 'table-progress' },
+      phase.kind === 'vote' ? t('table.votedCount', { k, n }) : t('table.readyCount', { k, n }));
+  });
+
+  // Decision of my table.
+  region(shell.decision, sig(tb && tb.decision, phase.kind, [...names]), () => {
+    if (!tb || !tb.decision) return null;
+    const earlier = phase.kind === 'vote' || phase.kind === 'proposal';
+    return h('section', { class: 'panel', 'aria-labelledby': 'decision-heading' },
+      h('h2', { id: 'decision-heading' }, earlier && !tb.decision.reached ? t('decision.previous') : t('decision.title')),
+      decisionView(tb.decision, { names, lang, headingLevel: 3 }));
+  });
+
+  // Event card.
+  // (Not in the finished room: there the decision comes first.)
+  const showEvent = tb && tb.event && phase.kind !== 'finished';
+  region(shell.event, sig(showEvent && tb.event), () => (showEvent ? eventView(tb.event, { lang, headingLevel: 2 }) : null));
+
+  // Notes of the table (discussion rounds, and afterwards for reference).
+  const showNotes = tb && (phase.kind === 'discussion' || (tb.notes || []).length > 0);
+  region(shell.notes, sig(showNotes, tb && tb.notes, phase.index, [...names]), () => {
+    if (!showNotes) return null;
+    return h('details', { class: 'panel panel-details', open: phase.kind === 'discussion' || null, 'data-keep': `notes-${phase.kind === 'discussion'}` },
+      h('summary', null, h('h2', { class: 'summary-heading' }, t('notes.title', { n: (tb.notes || []).length }))),
+      notesView(tb.notes, { names, rounds: view.rounds, currentIndex: phase.index, lang, headingLevel: 3 }));
+  });
+
+  // Role card.
+  region(shell.card, sig(you && you.card, you && you.role, you && you.prompt), () => {
+    if (!you || !you.card) return null;
+    return h('section', { class: 'panel', 'aria-labelledby': 'card-heading' },
+      h('h2', { id: 'card-heading' }, t('card.title')),
+      cardView(you.card, { role: you.role, prompt: you.prompt, lang, headingLevel: 3 }));
+  });
+
+  // Lobby.
+  const selfOnline = !conn || conn.status === 'online';
+  region(shell.lobby, sig(phase.kind, view.lobby, myName, selfOnline), () => {
+    if (phase.kind !== 'lobby') return null;
+    const lobby = view.lobby || [];
+    return h('section', { class: 'panel', 'aria-labelledby': 'lobby-heading', testid: 'lobby' },
+      h('h2', { id: 'lobby-heading' }, t('lobby.who', { n: lobby.length })),
+      h('ul', { class: 'people' }, lobby.map((p) => h('li', { class: 'person', dataset: { playerId: p.player_id } },
+        h('span', { class: 'person-name' }, p.name, p.player_id === S.playerId ? ` (${t('player.you')})` : ''),
+        connBadge(p.player_id === S.playerId ? p.connected && selfOnline : p.connected)))));
+  });
+
+  // Case text.
+  region(shell.caseText, sig(scenario.case, scenario.summary, phase.kind === 'briefing' || phase.kind === 'lobby'), () => {
+    if (!scenario.case && !scenario.summary) return null;
+    const caseOpen = phase.kind === 'briefing' || phase.kind === 'lobby';
+    return h('details', { class: 'panel panel-details case', open: caseOpen || null, testid: 'case', 'data-keep': `case-${caseOpen}` },
+      h('summary', null, h('h2', { class: 'summary-heading' }, t('case.title'))),
+      scenario.summary ? textBlock(scenario.summary, { lang, cls: 'lead' }) : null,
+      scenario.case ? [readAloudButton(() => scenario.case, lang, t('read.case')),
+        textBlock(scenario.case, { lang, cls: 'case-text', testid: 'case-text' })] : null);
+  });
+
+  // People at my table.
+  // While this phone has no connection, its own row says so too (selfOnline).
+  region(shell.table, sig(tb && tb.players, phase.kind, selfOnline), () => {
+    if (!tb) return null;
+    return h('section', { class: 'panel', 'aria-labelledby': 'table-heading' },
+      h('h2', { id: 'table-heading' }, t('table.yours', { n: tb.table })),
+      h('ul', { class: 'people' }, (tb.players || []).map((p) => h('li', { class: 'person' },
+        h('span', { class: 'person-name' }, p.name, p.player_id === S.playerId ? ` (${t('player.you')})` : ''),
+        roleBadge(p.role), connBadge(p.player_id === S.playerId ? p.connected && selfOnline : p.connected),
+        progressBadges(p, phase.kind)))));
+  });
+
+  // Other tables' decisions.
+  const others = (view.tables || []).filter((x) => (!tb || x.table !== tb.table) && x.decision);
+  region(shell.others, sig(others.map((x) => [x.table, x.decision])), () => {
+    if (!others.length) return null;
+    return h('section', { class: 'panel', 'aria-labelledby': 'others-heading' },
+      h('h2', { id: 'others-heading' }, t('others.title')),
+      others.map((x) => decisionView(x.decision, { names, lang, headingLevel: 3, tableNo: x.table })));
+  });
+
+  // Leave.
+  region(shell.leave, sig(S.leaveConfirm), () => leaveView());
+}
+
+function renderRoundHead(view, phase, you, lang) {
+  region(shell.round, sig(phase, you && you.prompt, (view.rounds || []).length), () => {
+    if (phase.kind === 'lobby') {
+      return [h('h2', { id: 'round-title' }, t('lobby.title')),
+        h('p', { class: 'lead' }, t('lobby.text', { name: (you && you.name) || namesOf(view).get(S.playerId) || '' }))];
+    }
+    if (phase.kind === 'finished') {
+      return [h('h2', { id: 'round-title' }, t('finished.title')), h('p', { class: 'lead' }, t('finished.text'))];
+    }
+    return [
+      h('p', { class: 'kicker' }, kindName(phase.kind), ' · ', progressText(phase, view.rounds)),
+      h('h2', { id: 'round-title', lang }, phase.title || kindName(phase.kind)),
+      countdown(phase.deadline),
+      phase.prompt ? textBlock(phase.prompt, { lang, cls: 'prompt', testid: 'round-prompt' }) : null,
+      you && you.prompt ? h('div', { class: 'role-prompt' },
+        h('p', { class: 'role-prompt-label' }, t('round.forYou')),
+        textBlock(you.prompt, { lang })) : null,
+      h('p', { class: 'hint' }, t(`round.help.${phase.kind}`)),
+    ];
+  });
+}
+
+// ---------------------------------------------------------------- actions per round kind
+
+function renderAction(view, phase, you, tb, me, names, lang) {
+  const kind = phase.kind;
+  const decided = !!(tb && tb.decision && tb.decision.reached);
+  if (kind === 'briefing' || kind === 'debrief') {
+    region(shell.action, sig(kind, phase.index, me && me.ready, !!tb), () => readyView(me));
+  } else if (kind === 'discussion') {
+    region(shell.action, sig(kind, phase.index, phase.notes, !!tb), () => (tb ? noteForm(phase) : noSeat()));
+  } else if (kind === 'proposal') {
+    const proposers = phase.proposers && phase.proposers.length ? phase.proposers : ROLES;
+    const can = !!(you && proposers.includes(you.role));
+    region(shell.action, sig(kind, phase.index, can, decided, proposers, !!tb), () => {
+      if (!tb) return noSeat();
+      if (decided) return sitOut('decided');
+      S.proposalBase = null;
+      return can ? proposalEditor(tb) : proposalReadOnlyNote(proposers);
+    });
+    syncProposalEditor(tb);
+  } else if (kind === 'vote') {
+    const noProposal = !(tb && tb.proposal);
+    region(shell.action, sig(kind, phase.index, decided, noProposal, tb && tb.proposal && tb.proposal.text, !!tb), () => {
+      if (!tb) return noSeat();
+      if (decided) return sitOut('decided');
+      if (noProposal) return sitOut('noProposal');
+      return voteForm(view, you);
+    });
+    renderMyVote(you, decided || noProposal);
+  } else {
+    region(shell.action, sig(kind), () => null);
+  }
+}
+
+function noSeat() {
+  return h('p', { class: 'notice' }, t('round.noSeat'));
+}
+
+function sitOut(why) {
+  return h('p', { class: 'notice', testid: 'sit-out', dataset: { why } }, t(`round.sitOut.${why}`));
+}
+
+function readyView(me) {
+  if (!me) return noSeat();
+  if (me.ready) {
+    return h('p', { class: 'done-note', testid: 'ready-done', tabindex: '-1', 'data-focus-key': 'ready' },
+      icon('check'), h('span', null, t('ready.done')));
+  }
+  const status = formStatus();
+  const btn = h('button', { type: 'button', class: 'btn btn-primary btn-block', testid: 'ready', 'data-focus-key': 'ready' },
+    icon('check'), h('span', null, t('ready.button')));
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    try {
+      await conn.request({ type: 'ready' });
+      announce(t('ready.done'));
+    } catch (err) {
+      btn.disabled = false;
+      status.set(errorText(err), true);
+    }
+  });
+  return h('div', { class: 'stack' }, btn, status);
+}
+
+function noteForm(phase) {
+  const kinds = (phase.notes && phase.notes.length ? phase.notes : NOTE_KINDS).filter(Boolean);
+  let chosen = kinds[0];
+  const status = formStatus('note-status');
+  const text = h('textarea', {
+    id: 'note-text', class: 'input textarea', testid: 'note-text', rows: 3, maxlength: 280, required: true,
+    'aria-describedby': 'note-text-hint',
+  });
+  const kindField = kinds.length > 1
+    ? h('fieldset', { class: 'field options' },
+      h('legend', { class: 'label' }, t('notes.kindLegend')),
+      h('div', { class: 'option-grid option-grid-2' }, kinds.map((k, i) => {
+        const id = `note-kind-${k}`;
+        return h('label', { class: 'option', for: id },
+          h('input', { type: 'radio', name: 'note-kind', id, value: k, testid: id, checked: i === 0,
+            on: { change: () => { chosen = k; } } }),
+          h('span', { class: 'option-body' }, h('span', null, noteKindName(k)),
+            h('span', { class: 'option-hint' }, t(`note.hint.${k}`))));
+      })))
+    : h('p', { class: 'label', testid: `note-kind-${kinds[0]}` }, t('notes.kindOnly', { kind: noteKindName(kinds[0]) }));
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'note-submit' }, t('notes.submit'));
+  const form = h('form', { class: 'panel stack', novalidate: true, testid: 'note-form', 'aria-labelledby': 'note-heading' },
+    h('h2', { id: 'note-heading' }, t('notes.add')),
+    kindField,
+    h('div', { class: 'field' },
+      h('label', { for: 'note-text', class: 'label' }, t('notes.textLabel')),
+      h('p', { class: 'hint', id: 'note-text-hint' }, t('notes.textHint')),
+      text, counterFor(text, 280)),
+    submit, status);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const value = text.value.trim();
+    const n = charCount(value);
+    if (n < 1 || n > 280) {
+      status.set(n < 1 ? t('form.empty') : t('form.tooLong', { max: 280 }), true);
+      text.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      await conn.request({ type: 'note', kind: chosen, text: value });
+      text.value = '';
+      text.dispatchEvent(new Event('input'));
+      status.set(t('notes.added'));
+      text.focus();
+    } catch (err) {
+      status.set(errorText(err), true);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+function proposalReadOnlyNote(proposers) {
+  return h('p', { class: 'notice', testid: 'proposal-not-yours' },
+    t('proposal.onlyRoles', { roles: proposers.map(roleName).join(', ') }));
+}
+
+function proposalEditor(tb) {
+  const current = tb.proposal ? tb.proposal.text : '';
+  S.proposalBase = current;
+  const status = formStatus('proposal-status');
+  const changed = h('p', { class: 'notice', id: 'proposal-changed', hidden: true, testid: 'proposal-changed' });
+  const text = h('textarea', {
+    id: 'proposal-text', class: 'input textarea', testid: 'proposal-text', rows: 8, maxlength: 2000, required: true,
+    value: current, 'aria-describedby': 'proposal-hint',
+  });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'proposal-submit' }, t('proposal.submit'));
+  const form = h('form', { class: 'panel stack', novalidate: true, testid: 'proposal-form', 'aria-labelledby': 'proposal-edit-heading' },
+    h('h2', { id: 'proposal-edit-heading' }, t('proposal.write')),
+    h('p', { class: 'hint', id: 'proposal-hint' }, t('proposal.hint')),
+    h('div', { class: 'field' },
+      h('label', { for: 'proposal-text', class: 'label' }, t('proposal.label')),
+      text, counterFor(text, 2000)),
+    changed, submit, status);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const value = text.value.trim();
+    const n = charCount(value);
+    if (n < 1 || n > 2000) {
+      status.set(n < 1 ? t('form.empty') : t('form.tooLong', { max: 2000 }), true);
+      text.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      await conn.request({ type: 'propose', text: value });
+      S.proposalBase = value;
+      text.value = value;
+      changed.hidden = true;
+      status.set(t('proposal.saved'));
+    } catch (err) {
+      status.set(errorText(err), true);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+/** Someone else changed the proposal: update the editor unless the person is editing. */
+function syncProposalEditor(tb) {
+  const text = document.getElementById('proposal-text');
+  if (!text || !tb) return;
+  const current = tb.proposal ? tb.proposal.text : '';
+  if (S.proposalBase === null || current === S.proposalBase) return;
+  const dirty = text.value.trim() !== S.proposalBase.trim();
+  if (!dirty) {
+    text.value = current;
+    text.dispatchEvent(new Event('input'));
+    S.proposalBase = current;
+  } else if (text.value.trim() !== current.trim()) {
+    const changed = document.getElementById('proposal-changed');
+    if (changed) {
+      changed.textContent = t('proposal.changedWhileEditing');
+      changed.hidden = false;
+    }
+  }
+}
+
+function voteForm(view, you) {
+  const current = (you && you.vote) || null;
+  let chosen = current ? current.choice : null;
+  const status = formStatus('vote-status');
+  const cond = h('textarea', { id: 'vote-condition', class: 'input textarea', testid: 'vote-condition', rows: 2, maxlength: 280,
+    value: (current && current.condition) || '' });
+  const reason = h('textarea', { id: 'vote-reason', class: 'input textarea', testid: 'vote-reason', rows: 2, maxlength: 280,
+    value: (current && current.reason) || '' });
+  const condField = h('div', { class: 'field', hidden: chosen !== 'support_if' },
+    h('label', { for: 'vote-condition', class: 'label' }, t('vote.conditionLabel')),
+    h('p', { class: 'hint' }, t('vote.conditionHint')), cond, counterFor(cond, 280));
+  const reasonField = h('div', { class: 'field', hidden: chosen !== 'object' },
+    h('label', { for: 'vote-reason', class: 'label' }, t('vote.reasonLabel')),
+    h('p', { class: 'hint' }, t('vote.reasonHint')), reason, counterFor(reason, 280));
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'vote-submit' },
+    current ? t('vote.change') : t('vote.submit'));
+  const options = CHOICES.map((c) => {
+    const id = `vote-${c}`;
+    return h('label', { class: ['option', 'option-choice', `choice-${c}`], for: id },
+      h('input', { type: 'radio', name: 'choice', id, value: c, testid: id, checked: chosen === c,
+        on: { change: () => {
+          chosen = c;
+          condField.hidden = c !== 'support_if';
+          reasonField.hidden = c !== 'object';
+        } } }),
+      h('span', { class: 'option-body' }, choiceBadge(c), h('span', { class: 'option-hint' }, t(`vote.hint.${c}`))));
+  });
+  const form = h('form', { class: 'panel stack', novalidate: true, testid: 'vote-form', 'aria-labelledby': 'vote-heading' },
+    h('h2', { id: 'vote-heading' }, t('vote.title')),
+    ruleView(view.scenario && view.scenario.decision),
+    h('fieldset', { class: 'field options' },
+      h('legend', { class: 'label' }, t('vote.legend')),
+      h('div', { class: 'option-grid' }, options)),
+    condField, reasonField, submit, status);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!chosen) { status.set(t('vote.chooseFirst'), true); return; }
+    const msg = { type: 'vote', choice: chosen };
+    if (chosen === 'support_if') {
+      const v = cond.value.trim();
+      if (charCount(v) < 1) { status.set(t('vote.needCondition'), true); cond.focus(); return; }
+      if (charCount(v) > 280) { status.set(t('form.tooLong', { max: 280 }), true); cond.focus(); return; }
+      msg.condition = v;
+    }
+    if (chosen === 'object') {
+      const v = reason.value.trim();
+      if (charCount(v) < 1) { status.set(t('vote.needReason'), true); reason.focus(); return; }
+      if (charCount(v) > 280) { status.set(t('form.tooLong', { max: 280 }), true); reason.focus(); return; }
+      msg.reason = v;
+    }
+    submit.disabled = true;
+    try {
+      await conn.request(msg);
+      status.set(t('vote.saved'));
+      submit.textContent = t('vote.change');
+    } catch (err) {
+      status.set(errorText(err), true);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+function renderMyVote(you, sittingOut) {
+  // Shown inside the action region after the form; kept in its own element.
+  let el = document.getElementById('my-vote');
+  const vote = you && you.vote;
+  if (sittingOut || !vote) {
+    if (el) el.remove();
+    return;
+  }
+  if (!el) {
+    el = h('div', { id: 'my-vote', class: 'my-vote', testid: 'my-vote' });
+    shell.action.appendChild(el);
+  }
+  const key = JSON.stringify([getLang(), vote]);
+  if (el.dataset.key === key) return;
+  el.dataset.key = key;
+  el.dataset.choice = vote.choice;
+  setChildren(el,
+    h('p', null, h('strong', null, t('vote.yours')), ' ', choiceBadge(vote.choice)),
+    vote.condition ? h('p', null, t('vote.yourCondition'), ' ', h('q', null, vote.condition)) : null,
+    vote.reason ? h('p', null, t('vote.yourReason'), ' ', h('q', null, vote.reason)) : null,
+    h('p', { class: 'hint' }, t('vote.canChange')));
+}
+
+function leaveView() {
+  if (!S.leaveConfirm) {
+    const btn = h('button', { type: 'button', class: 'btn btn-quiet', testid: 'leave', 'data-focus-key': 'leave' }, t('leave.button'));
+    btn.addEventListener('click', () => { S.leaveConfirm = true; renderGame(); });
+    return h('div', { class: 'leave' }, btn);
+  }
+  const status = formStatus();
+  const yes = h('button', { type: 'button', class: 'btn btn-danger', testid: 'leave-confirm', 'data-focus-key': 'leave' }, t('leave.confirm'));
+  const no = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'leave-cancel' }, t('leave.cancel'));
+  yes.addEventListener('click', async () => {
+    yes.disabled = true;
+    try {
+      await conn.request({ type: 'leave' });
+    } catch (err) {
+      yes.disabled = false;
+      status.set(errorText(err), true);
+    }
+  });
+  no.addEventListener('click', () => { S.leaveConfirm = false; renderGame(); });
+  return h('div', { class: 'leave panel', role: 'group', 'aria-labelledby': 'leave-q' },
+    h('p', { id: 'leave-q' }, t('leave.question')),
+    h('div', { class: 'button-row' }, yes, no), status);
+}
+
+// ---------------------------------------------------------------- start
+
+function resetAll() {
+  if (shell) for (const el of Object.values(shell)) resetRegion(el);
+  const mv = document.getElementById('my-vote');
+  if (mv) mv.dataset.key = '';
+}
+
+async function main() {
+  initI18n();
+  onLangChange(() => { resetAll(); render(); });
+  if (!code || !isValidCode(code)) {
+    S.mode = 'invalid';
+    render();
+    return;
+  }
+  S.token = storage.get(KEYS.player(code));
+  if (S.token) {
+    S.mode = 'connecting';
+    render();
+    startSocket();
+    return;
+  }
+  render();
+  await loadSummary();
+  if (S.mode === 'loading') S.mode = 'form';
+  render();
+}
+
+main();

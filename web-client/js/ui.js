@@ -1,0 +1,331 @@
+// ui.js: view pieces shared by the participant, facilitator and big-screen pages.
+// Every text that came from a person or a scenario goes in as text (h() makes
+// text nodes), never as markup.
+
+import { h, fraction, speechLang } from './common.js';
+import { t } from './i18n.js';
+import { icon } from './icons.js';
+
+export const ROLES = ['resident', 'civil_servant', 'councillor'];
+export const CHOICES = ['support', 'support_if', 'abstain', 'object'];
+export const NOTE_KINDS = ['value', 'condition', 'idea', 'question'];
+
+export function roleName(role) {
+  return role ? t(`role.${role}`) : t('role.other');
+}
+
+/** Icon plus word for a role. */
+export function roleBadge(role, { big = false } = {}) {
+  if (!role) return h('span', { class: 'badge badge-role role-other' }, t('role.other'));
+  return h('span', { class: ['badge', 'badge-role', `role-${role}`, big && 'badge-big'], dataset: { role } },
+    icon(role), h('span', null, roleName(role)));
+}
+
+/** Icon plus word for a vote choice. */
+export function choiceBadge(choice) {
+  return h('span', { class: ['badge', 'badge-choice', `choice-${choice}`], dataset: { choice } },
+    icon(choice), h('span', null, t(`choice.${choice}`)));
+}
+
+export function connBadge(connected) {
+  return h('span', { class: ['conn', connected ? 'conn-on' : 'conn-off'] },
+    icon(connected ? 'online' : 'offline'),
+    h('span', null, connected ? t('conn.connected') : t('conn.notConnected')));
+}
+
+export function kindName(kind) {
+  return t(`kind.${kind}`);
+}
+
+export function noteKindName(kind) {
+  return t(`note.${kind}`);
+}
+
+/** A block of scenario or person text with line breaks kept. */
+export function textBlock(text, { lang, cls = '', tag = 'p', testid } = {}) {
+  return h(tag, { class: ['text-block', cls], lang: lang || null, testid: testid || null }, String(text ?? ''));
+}
+
+// ---------------------------------------------------------------- read aloud
+
+let speaking = null; // the button whose text is being read
+
+function stopSpeaking() {
+  if (window.speechSynthesis) window.speechSynthesis.cancel();
+  if (speaking) setSpeakButton(speaking, false);
+  speaking = null;
+}
+
+function setSpeakButton(btn, on) {
+  btn.setAttribute('aria-pressed', on ? 'true' : 'false');
+  btn.replaceChildren(icon(on ? 'stop' : 'speaker'),
+    h('span', null, on ? t('read.stop') : t('read.start')));
+}
+
+/**
+ * A "read aloud" button for a text (speechSynthesis in nl-NL or en-GB).
+ * getText() is called at the moment of pressing. Absent when the browser
+ * cannot speak.
+ */
+export function readAloudButton(getText, lang, label) {
+  if (!('speechSynthesis' in window) || typeof window.SpeechSynthesisUtterance !== 'function') return null;
+  const btn = h('button', {
+    type: 'button',
+    class: 'btn btn-small btn-quiet read-aloud',
+    testid: 'read-aloud',
+    'aria-describedby': null,
+  });
+  setSpeakButton(btn, false);
+  if (label) btn.setAttribute('title', label);
+  btn.addEventListener('click', () => {
+    if (speaking === btn) { stopSpeaking(); return; }
+    stopSpeaking();
+    const u = new SpeechSynthesisUtterance(String(getText() || ''));
+    u.lang = speechLang(lang);
+    const voice = window.speechSynthesis.getVoices().find((v) => v.lang && v.lang.replace('_', '-').startsWith(u.lang.slice(0, 2)));
+    if (voice) u.voice = voice;
+    u.rate = 0.95;
+    u.addEventListener('end', () => { if (speaking === btn) { setSpeakButton(btn, false); speaking = null; } });
+    u.addEventListener('error', () => { if (speaking === btn) { setSpeakButton(btn, false); speaking = null; } });
+    speaking = btn;
+    setSpeakButton(btn, true);
+    window.speechSynthesis.speak(u);
+  });
+  return btn;
+}
+
+window.addEventListener('pagehide', stopSpeaking);
+
+// ---------------------------------------------------------------- cards
+
+/** A persona card. showGoal: the player's own card or the facilitator. */
+export function cardView(card, { role, prompt, lang, headingLevel = 3, testid = 'role-card' } = {}) {
+  if (!card) return null;
+  const H = `h${headingLevel}`;
+  const Hs = `h${Math.min(6, headingLevel + 1)}`;
+  const values = card.values || [];
+  const conditions = card.conditions || [];
+  const readText = () => [card.name, card.text,
+    values.length ? `${t('card.values')}: ${values.join('. ')}` : '',
+    conditions.length ? `${t('card.conditions')}: ${conditions.join('. ')}` : '',
+    card.goal ? `${t('card.goal')}: ${card.goal}` : '',
+    prompt ? `${t('card.prompt')}: ${prompt}` : ''].filter(Boolean).join('. ');
+  return h('article', { class: ['card', role && `role-${role}`], testid, dataset: { role } },
+    h('div', { class: 'card-head' },
+      role ? roleBadge(role) : null,
+      h(H, { class: 'card-name', testid: 'card-name', lang }, card.name),
+      readAloudButton(readText, lang, t('read.card'))),
+    textBlock(card.text, { lang, cls: 'card-text' }),
+    values.length ? h('div', { class: 'card-list' },
+      h(Hs, null, t('card.values')),
+      h('ul', { lang }, values.map((v) => h('li', null, v)))) : null,
+    conditions.length ? h('div', { class: 'card-list' },
+      h(Hs, null, t('card.conditions')),
+      h('ul', { lang }, conditions.map((v) => h('li', null, v)))) : null,
+    card.goal ? h('div', { class: 'card-goal' },
+      h(Hs, null, t('card.goal')),
+      textBlock(card.goal, { lang, testid: 'card-goal' }),
+      h('p', { class: 'hint' }, t('card.goalHint'))) : null,
+    prompt ? h('div', { class: 'card-prompt' },
+      h(Hs, null, t('card.prompt')),
+      textBlock(prompt, { lang, testid: 'role-prompt' })) : null);
+}
+
+export function eventView(event, { lang, headingLevel = 3 } = {}) {
+  if (!event) return null;
+  return h('aside', { class: 'event-card', testid: 'event-card', 'aria-label': t('event.label') },
+    h('p', { class: 'event-kicker' }, icon('event'), h('span', null, t('event.label'))),
+    h(`h${headingLevel}`, { lang }, event.title),
+    textBlock(event.text, { lang }),
+    readAloudButton(() => `${event.title}. ${event.text}`, lang, t('read.event')));
+}
+
+// ---------------------------------------------------------------- decisions
+
+/** The decision rule in plain words, as a list of conditions. */
+export function ruleItems(dec) {
+  if (!dec) return [];
+  const items = [];
+  const rule = dec.rule || 'broad_support';
+  if (dec.quorum !== null && dec.quorum !== undefined) items.push(t('rule.quorum', { q: fraction(dec.quorum) }));
+  if (rule === 'broad_support') {
+    if (dec.min_support !== null && dec.min_support !== undefined) items.push(t('rule.minSupport', { f: fraction(dec.min_support) }));
+    if (dec.min_support_per_role !== null && dec.min_support_per_role !== undefined) items.push(t('rule.perRole', { f: fraction(dec.min_support_per_role) }));
+  } else if (rule === 'majority') {
+    items.push(t('rule.majority'));
+  } else if (rule === 'unanimity') {
+    items.push(t('rule.unanimity'));
+  }
+  if (rule === 'consent' && (dec.max_objections === null || dec.max_objections === undefined || dec.max_objections === 0)) {
+    items.push(t('rule.noObjection'));
+  } else if (dec.max_objections === 0) {
+    items.push(t('rule.noObjection'));
+  } else if (typeof dec.max_objections === 'number') {
+    items.push(t('rule.maxObjections', { n: dec.max_objections }));
+  }
+  if (dec.secret_ballot) items.push(t('rule.secret'));
+  return items;
+}
+
+export function ruleView(dec, { open = false } = {}) {
+  if (!dec) return null;
+  const rule = dec.rule || 'broad_support';
+  return h('details', { class: 'rule', open: open || null },
+    h('summary', null, t('rule.summary')),
+    h('p', null, t(`rule.name.${rule}`)),
+    h('ul', null, ruleItems(dec).map((x) => h('li', null, x))));
+}
+
+/** Counts of one decision (or one role) as "icon word: n" items. */
+function countList(c) {
+  return h('ul', { class: 'counts' }, CHOICES.map((ch) =>
+    h('li', { dataset: { choice: ch } }, choiceBadge(ch), h('span', { class: 'count' }, String((c && c[ch]) || 0)))));
+}
+
+/** One role's counts, compact: only the choices somebody made (icon, word, number). */
+function roleCounts(c) {
+  const made = CHOICES.filter((ch) => c && c[ch]);
+  if (!made.length) return h('span', { class: 'muted' }, t('chart.noVotes'));
+  return h('span', { class: 'role-counts' }, made.map((ch) => h('span', { class: ['role-count', `choice-${ch}`], dataset: { choice: ch } },
+    icon(ch), h('span', null, t(`choice.${ch}`)), ' ', h('strong', null, String(c[ch])))));
+}
+
+/**
+ * A table's decision: reached or not, counts overall and per role, the
+ * proposal voted on, conditions, objections and (when sent) who voted what.
+ */
+export function decisionView(decision, { names, lang, headingLevel = 3, showProposal = true, showByRole = true, tableNo } = {}) {
+  if (!decision) return null;
+  const H = `h${headingLevel}`;
+  const Hs = `h${Math.min(6, headingLevel + 1)}`;
+  const reached = !!decision.reached;
+  const byRole = decision.by_role;
+  const parts = [];
+  parts.push(h(H, { class: ['decision-head', reached ? 'is-reached' : 'is-not-reached'] },
+    icon(reached ? 'reached' : 'not_reached'),
+    h('span', null, tableNo ? t('decision.tableHead', { n: tableNo, result: reached ? t('decision.reached') : t('decision.notReached') })
+      : (reached ? t('decision.reached') : t('decision.notReached')))));
+  if (showProposal && decision.proposal) {
+    parts.push(h('div', { class: 'decision-proposal' },
+      h(Hs, null, t('decision.proposal')),
+      textBlock(decision.proposal, { lang, tag: 'blockquote' })));
+  }
+  parts.push(h('div', { class: 'decision-counts' }, h(Hs, null, t('decision.counts')), countList(decision)));
+  if (byRole && showByRole) {
+    parts.push(h('div', { class: 'decision-by-role' },
+      h(Hs, null, t('decision.byRole')),
+      h('ul', { class: 'by-role-list' }, ROLES.map((r) => h('li', { dataset: { role: r } },
+        roleBadge(r), ' ',
+        roleCounts(byRole[r]))))));
+  }
+  const conds = decision.conditions || [];
+  if (conds.length) {
+    parts.push(h('div', { class: 'decision-list' }, h(Hs, null, t('decision.conditions')),
+      h('ul', { lang }, conds.map((c) => h('li', null, c)))));
+  }
+  const objs = decision.objections || [];
+  if (objs.length) {
+    parts.push(h('div', { class: 'decision-list' }, h(Hs, null, t('decision.objections')),
+      h('ul', { lang }, objs.map((c) => h('li', null, c)))));
+  }
+  if (Array.isArray(decision.votes) && decision.votes.length) {
+    parts.push(h('div', { class: 'decision-list' }, h(Hs, null, t('decision.votes')),
+      h('ul', { class: 'vote-list' }, decision.votes.map((v) => h('li', null,
+        h('span', { class: 'who' }, (names && names.get(v.player_id)) || t('player.unknown')), ' ',
+        choiceBadge(v.choice))))));
+  }
+  return h('section', {
+    class: ['decision', reached ? 'is-reached' : 'is-not-reached'],
+    testid: 'decision',
+    dataset: { reached: String(reached), table: tableNo || null },
+  }, parts);
+}
+
+// ---------------------------------------------------------------- rounds and notes
+
+/** The round plan with done / now / later marks. */
+export function roundPlan(rounds, currentIndex, { testid = 'round-plan' } = {}) {
+  return h('ol', { class: 'round-plan', testid },
+    (rounds || []).map((r, i) => {
+      const state = i < currentIndex ? 'done' : i === currentIndex ? 'now' : 'later';
+      return h('li', { class: `plan-${state}`, 'aria-current': state === 'now' ? 'step' : null },
+        h('span', { class: 'plan-state' }, t(`plan.${state}`)),
+        h('span', { class: 'plan-title' }, r.title),
+        h('span', { class: 'plan-meta' },
+          kindName(r.kind),
+          typeof r.minutes === 'number' ? ` · ${t('plan.minutes', { n: r.minutes })}` : ''));
+    }));
+}
+
+/** "Ronde 2 van 8" */
+export function progressText(phase, rounds) {
+  const n = (rounds || []).length;
+  if (!phase) return '';
+  if (phase.kind === 'lobby') return t('phase.lobby');
+  if (phase.kind === 'finished') return t('phase.finished');
+  return t('phase.progress', { i: phase.index + 1, n });
+}
+
+/** Notes of a table, this round first, then earlier rounds. */
+export function notesView(notes, { names, rounds, currentIndex, lang, headingLevel = 3 } = {}) {
+  const list = notes || [];
+  if (!list.length) return h('p', { class: 'muted', testid: 'notes-empty' }, t('notes.none'));
+  const byRound = new Map();
+  for (const n of list) {
+    if (!byRound.has(n.round)) byRound.set(n.round, []);
+    byRound.get(n.round).push(n);
+  }
+  const order = [...byRound.keys()].sort((a, b) => (a === currentIndex ? -1 : b === currentIndex ? 1 : b - a));
+  return h('div', { class: 'notes', testid: 'notes-list' }, order.map((ri) => {
+    const r = rounds && rounds[ri];
+    return h('div', { class: 'notes-round' },
+      h(`h${headingLevel}`, null, r ? r.title : t('notes.round', { n: Number(ri) + 1 })),
+      h('ul', { class: 'note-items' }, byRound.get(ri).map((n) => h('li', { class: ['note', `note-${n.kind}`], dataset: { kind: n.kind } },
+        h('span', { class: 'note-kind' }, noteKindName(n.kind)),
+        textBlock(n.text, { lang, cls: 'note-text' }),
+        h('span', { class: 'note-by' }, '— ', (names && names.get(n.player_id)) || t('player.unknown'))))));
+  }));
+}
+
+/** Label for a player's presence and progress in this round. */
+export function progressBadges(p, phaseKind) {
+  const out = [];
+  if ((phaseKind === 'briefing' || phaseKind === 'debrief') && p.ready) {
+    out.push(h('span', { class: 'badge badge-done' }, icon('check'), h('span', null, t('player.ready'))));
+  }
+  if (phaseKind === 'vote' && p.voted) {
+    out.push(h('span', { class: 'badge badge-done' }, icon('check'), h('span', null, t('player.voted'))));
+  }
+  return out;
+}
+
+/** The error a person should read, from a server error or a local one. */
+export function errorText(err) {
+  if (!err) return '';
+  if (err.message) return err.message;
+  if (err.code) return t(`error.${err.code}`);
+  return t('error.generic');
+}
+
+/** A status paragraph for a form (role=status), with set(text, isError). */
+export function formStatus(testid) {
+  const el = h('p', { class: 'form-status', role: 'status', testid: testid || null });
+  el.set = (text, isError = false) => {
+    el.textContent = text || '';
+    el.classList.toggle('is-error', !!isError);
+  };
+  return el;
+}
+
+/** Character counter for a text field, e.g. "12 / 280". */
+export function counterFor(field, max) {
+  const el = h('span', { class: 'counter', 'aria-live': 'off' });
+  const update = () => {
+    const n = [...field.value.trim()].length;
+    el.textContent = t('form.counter', { n, max });
+    el.classList.toggle('is-over', n > max);
+  };
+  field.addEventListener('input', update);
+  update();
+  return el;
+}

@@ -1,0 +1,122 @@
+// Shared helpers for the browser tests (node --test, CommonJS).
+//
+// Environment:
+//   BASE_URL       the running server, e.g. http://127.0.0.1:8099 (required by CI)
+//   SHOT_DIR       where screenshots go (default web-client/tests/artifacts)
+//   CHROMIUM_PATH  the browser (default /usr/bin/chromium; never downloaded)
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium, devices } = require('playwright-core');
+const { AxeBuilder } = require('@axe-core/playwright');
+
+const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const SHOT_DIR = process.env.SHOT_DIR || path.join(__dirname, 'artifacts');
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const PHONE = devices['Pixel 5'];
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+fs.mkdirSync(SHOT_DIR, { recursive: true });
+
+/** Fail early, with a clear sentence, when no server answers at BASE_URL. */
+async function requireServer() {
+  let res;
+  try {
+    res = await fetch(`${BASE_URL}/healthz`);
+  } catch (err) {
+    throw new Error(`no server at BASE_URL=${BASE_URL} (${err.message}); start democreatie serve and set BASE_URL`);
+  }
+  assert.equal(res.status, 200, `GET ${BASE_URL}/healthz answered ${res.status}`);
+}
+
+async function launch() {
+  await requireServer();
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Watch a page for things that must never happen: an uncaught exception, any
+ * dialog (alert/confirm/prompt: e.g. from injected markup) and any Content
+ * Security Policy violation. They are collected in `problems`.
+ */
+function watch(page, label, problems) {
+  page.on('pageerror', (err) => problems.push(`${label}: uncaught error: ${err.message}`));
+  page.on('dialog', async (dialog) => {
+    problems.push(`${label}: unexpected ${dialog.type()} dialog: ${dialog.message()}`);
+    await dialog.dismiss().catch(() => {});
+  });
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (/Content Security Policy|Refused to (execute|apply|load)/i.test(text)) problems.push(`${label}: CSP: ${text}`);
+  });
+  page.setDefaultTimeout(20000);
+  return page;
+}
+
+async function newPage(browser, label, problems, options = {}) {
+  const context = await browser.newContext({ acceptDownloads: true, ...options });
+  const page = await context.newPage();
+  watch(page, label, problems);
+  return { context, page };
+}
+
+async function newPhone(browser, label, problems) {
+  return newPage(browser, label, problems, { ...PHONE });
+}
+
+/** Run axe with the WCAG 2.1 A/AA tags; fail with a readable list. */
+async function audit(page, label) {
+  const result = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} — ${n.failureSummary.replace(/\n/g, ' ')}`).join('\n    ')}`);
+  assert.deepEqual(found, [], `axe found WCAG problems on ${label}:\n  ${found.join('\n  ')}`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** At 320 CSS pixels wide the page must not scroll sideways. */
+async function check320(page, label) {
+  const before = page.viewportSize();
+  await page.setViewportSize({ width: 320, height: 640 });
+  try {
+    await page.waitForTimeout(150);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 320, `${label}: at 320 px wide the page is ${width} px wide (horizontal scroll)`);
+  } finally {
+    if (before) await page.setViewportSize(before);
+  }
+}
+
+/** Wait until the page shows phase number `index` (data-phase-index on [data-testid=phase]). */
+async function waitPhase(page, index) {
+  await page.locator(`[data-testid="phase"][data-phase-index="${index}"]`).first().waitFor({ state: 'attached', timeout: 20000 });
+}
+
+async function phaseOf(page) {
+  const el = page.locator('[data-testid="phase"]').first();
+  await el.waitFor({ state: 'attached' });
+  return { kind: await el.getAttribute('data-phase-kind'), index: Number(await el.getAttribute('data-phase-index')) };
+}
+
+/** No element carries an event-handler attribute and no injected <svg onload> exists. */
+async function assertNoInjectedMarkup(page, label) {
+  const bad = await page.evaluate(() => {
+    const out = [];
+    for (const el of document.querySelectorAll('*')) {
+      for (const a of el.attributes) if (/^on/i.test(a.name)) out.push(`${el.tagName}[${a.name}]`);
+    }
+    return out;
+  });
+  assert.deepEqual(bad, [], `${label}: elements with event-handler attributes`);
+}
+
+module.exports = {
+  assert, BASE_URL, SHOT_DIR, PHONE, launch, watch, newPage, newPhone, audit, shot, check320, waitPhase, phaseOf,
+  assertNoInjectedMarkup,
+};

@@ -1,0 +1,71 @@
+// The two language files hold the same keys, every key the code asks for
+// exists, and placeholders match between the languages. No browser needed.
+
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+
+const ROOT = path.join(__dirname, '..');
+
+function load(lang) {
+  const src = fs.readFileSync(path.join(ROOT, 'i18n', `${lang}.js`), 'utf8');
+  const body = src.replace(/^\s*export\s+default\s+/m, 'module.exports = ');
+  const sandbox = { module: { exports: null } };
+  vm.runInNewContext(body, sandbox);
+  return sandbox.module.exports;
+}
+
+const nl = load('nl');
+const en = load('en');
+
+const placeholders = (s) => [...String(s).matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+test('nl and en have exactly the same keys', () => {
+  const a = Object.keys(nl).sort();
+  const b = Object.keys(en).sort();
+  assert.deepEqual(a.filter((k) => !(k in en)), [], 'keys only in nl.js');
+  assert.deepEqual(b.filter((k) => !(k in nl)), [], 'keys only in en.js');
+});
+
+test('every string is non-empty and uses the same placeholders in both languages', () => {
+  for (const k of Object.keys(nl)) {
+    assert.ok(String(nl[k]).trim(), `nl ${k} is empty`);
+    assert.ok(String(en[k]).trim(), `en ${k} is empty`);
+    assert.deepEqual(placeholders(en[k]), placeholders(nl[k]), `placeholders differ for ${k}`);
+  }
+});
+
+test('every literal key the code uses exists', () => {
+  const used = new Set();
+  for (const f of fs.readdirSync(path.join(ROOT, 'js'))) {
+    const src = fs.readFileSync(path.join(ROOT, 'js', f), 'utf8');
+    for (const m of src.matchAll(/\bt\(\s*'([^']+)'/g)) used.add(m[1]);
+  }
+  for (const f of fs.readdirSync(ROOT).filter((x) => x.endsWith('.html'))) {
+    const src = fs.readFileSync(path.join(ROOT, f), 'utf8');
+    for (const m of src.matchAll(/data-i18n(?:-title)?="([^"]+)"/g)) used.add(m[1]);
+    for (const m of src.matchAll(/data-i18n-attr="([^"]+)"/g)) {
+      for (const pair of m[1].split(';')) used.add(pair.split(':')[1].trim());
+    }
+  }
+  // Keys built from protocol values.
+  const dynamic = {
+    choice: ['support', 'support_if', 'abstain', 'object'],
+    'vote.hint': ['support', 'support_if', 'abstain', 'object'],
+    kind: ['lobby', 'briefing', 'discussion', 'proposal', 'vote', 'debrief', 'finished'],
+    role: ['resident', 'civil_servant', 'councillor'],
+    note: ['value', 'condition', 'idea', 'question'],
+    'note.hint': ['value', 'condition', 'idea', 'question'],
+    'round.help': ['briefing', 'discussion', 'proposal', 'vote', 'debrief'],
+    'screen.help': ['briefing', 'discussion', 'proposal', 'vote', 'debrief'],
+    'rule.name': ['broad_support', 'majority', 'consent', 'unanimity'],
+    error: ['bad_message', 'too_large', 'rate_limited', 'unknown_room', 'room_locked', 'room_full', 'room_finished',
+      'name_taken', 'invalid_name', 'invalid_token', 'not_allowed', 'wrong_phase', 'invalid_input',
+      'not_enough_players', 'server_busy', 'bad_request', 'unknown_scenario', 'invalid_scenario', 'invalid_options'],
+  };
+  for (const [prefix, values] of Object.entries(dynamic)) for (const v of values) used.add(`${prefix}.${v}`);
+  const missing = [...used].filter((k) => !(k in nl));
+  assert.deepEqual(missing, [], 'keys used by the code but missing from nl.js');
+});

@@ -1,0 +1,243 @@
+// Single pages and edge states: the start page, unknown rooms, the case
+// preview, TOML errors at their lines, the language switch, keyboard use,
+// tap targets, reduced motion, a bad stored token and a second tab that
+// replaces the first.
+
+const { describe, it, before, after } = require('node:test');
+const {
+  assert, BASE_URL, launch, newPage, newPhone, audit, shot, check320, assertNoInjectedMarkup,
+} = require('./helpers');
+
+async function createRoom() {
+  const res = await fetch(`${BASE_URL}/api/rooms`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ scenario: 'skatebaan' }),
+  });
+  assert.equal(res.status, 201, 'POST /api/rooms creates a room');
+  return res.json();
+}
+
+// A well-formed code that is (almost certainly) not a room.
+async function unusedCode() {
+  const alphabet = 'BCDFGHJKLMNPQRSTVWXZ';
+  for (let i = 0; i < 20; i += 1) {
+    const code = Array.from({ length: 5 }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+    const res = await fetch(`${BASE_URL}/api/rooms/${code}`);
+    if (res.status === 404) return code;
+  }
+  throw new Error('no unused code found');
+}
+
+/** Every visible control is at least 44 CSS pixels high. */
+async function assertTapTargets(page, label) {
+  const small = await page.evaluate(() => {
+    const out = [];
+    for (const el of document.querySelectorAll('button, a.btn, .option, select, input:not([type=radio]):not([type=checkbox]):not([type=file]), textarea, summary')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if (r.height < 43.5) out.push(`${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''} ${Math.round(r.height)}px`);
+    }
+    return out;
+  });
+  assert.deepEqual(small, [], `${label}: controls lower than 44 px`);
+}
+
+describe('single pages and edge states', { timeout: 300000 }, () => {
+  const problems = [];
+  let browser;
+
+  before(async () => { browser = await launch(); });
+  after(async () => { if (browser) await browser.close(); });
+
+  it('the start page refuses a malformed code and goes to /join/CODE for a good one', { timeout: 120000 }, async () => {
+    const { page, context } = await newPhone(browser, 'start', problems);
+    await page.goto(`${BASE_URL}/`);
+    await page.getByTestId('code-input').fill('AEIOU');
+    await page.getByTestId('code-submit').click();
+    await page.getByTestId('code-error').waitFor();
+    assert.equal(await page.getByTestId('code-input').getAttribute('aria-invalid'), 'true');
+    await audit(page, 'start page with an error');
+    await check320(page, 'start page with an error');
+    await assertTapTargets(page, 'start page');
+    await shot(page, 'pages-start-error');
+    const code = await unusedCode();
+    await page.getByTestId('code-input').fill(code.toLowerCase());
+    await page.getByTestId('code-submit').click();
+    await page.waitForURL(new RegExp(`/join/${code}$`));
+    await page.locator('[data-testid="end-state"][data-state="unknown"]').waitFor();
+    await audit(page, 'join page of an unknown room');
+    await context.close();
+  });
+
+  it('pages for unknown rooms say so', { timeout: 120000 }, async () => {
+    const { page, context } = await newPage(browser, 'unknown', problems);
+    const code = await unusedCode();
+    await page.goto(`${BASE_URL}/screen/${code}`);
+    await page.locator('[data-testid="end-state"][data-state="unknown"]').waitFor();
+    await audit(page, 'screen of an unknown room');
+    await page.goto(`${BASE_URL}/host?room=${code}`);
+    await page.locator('[data-testid="end-state"][data-state="notoken"]').waitFor();
+    await audit(page, 'host page without a token');
+    await context.close();
+  });
+
+  it('the case preview shows the case, the cards without goals and the rounds', { timeout: 120000 }, async () => {
+    const { page, context } = await newPage(browser, 'preview', problems, { viewport: { width: 1100, height: 900 } });
+    await page.goto(`${BASE_URL}/scenarios/skatebaan`);
+    await page.getByTestId('scenario-title').waitFor();
+    await page.getByTestId('case-text').waitFor();
+    assert.ok(await page.getByTestId('preview-card').count() >= 3, 'role cards are shown');
+    assert.equal(await page.getByTestId('card-goal').count(), 0, 'no private goal on the preview');
+    assert.ok(await page.getByTestId('read-aloud').count() >= 1, 'a read-aloud button is offered');
+    await audit(page, 'case preview');
+    await check320(page, 'case preview');
+    await shot(page, 'pages-scenario-preview');
+    await page.goto(`${BASE_URL}/scenarios/no-such-case-here`);
+    await page.locator('[data-testid="end-state"][data-state="unknown"]').waitFor();
+    await context.close();
+  });
+
+  it('a pasted TOML case shows its errors at their lines', { timeout: 120000 }, async () => {
+    const { page, context } = await newPage(browser, 'toml', problems, { viewport: { width: 1100, height: 900 } });
+    await page.goto(`${BASE_URL}/host`);
+    await page.getByTestId('source-toml').check();
+    await page.getByTestId('toml-text').fill('id = "test-case"\ntitle = "Test"\nlanguage = "nl"\nminuten = 5\n');
+    await page.getByTestId('toml-check').click();
+    await page.getByTestId('toml-errors').waitFor();
+    const lines = await page.locator('[data-testid="toml-errors"] .error-item').evaluateAll((els) => els.map((e) => Number(e.dataset.line || 0)));
+    const line = lines.find((n) => n >= 1 && n <= 4);
+    assert.ok(line, `an error names a line of the pasted text (got lines ${JSON.stringify(lines)})`);
+    await page.locator(`[data-testid="toml-errors"] .error-item[data-line="${line}"] button`).first().click();
+    const where = await page.evaluate(() => {
+      const ta = document.getElementById('toml-text');
+      return { focused: document.activeElement === ta, line: ta.value.slice(0, ta.selectionStart).split('\n').length };
+    });
+    assert.ok(where.focused, 'the text field gets focus');
+    assert.equal(where.line, line, 'the caret goes to the line of the error');
+    await audit(page, 'host setup with TOML errors');
+    await check320(page, 'host setup with TOML errors');
+    await shot(page, 'pages-toml-errors');
+    await context.close();
+  });
+
+  it('the case list can be filtered by gear and moment', { timeout: 120000 }, async () => {
+    const { page, context } = await newPage(browser, 'filter', problems);
+    await page.goto(`${BASE_URL}/host`);
+    await page.getByTestId('scenario-list').waitFor();
+    const total = await page.locator('[data-testid^="scenario-"][type="radio"]').count();
+    assert.ok(total >= 1);
+    for (const f of ['filter-gear', 'filter-moment']) {
+      const options = await page.getByTestId(f).locator('option').evaluateAll((els) => els.map((e) => e.value));
+      if (options.length < 2) continue;
+      await page.getByTestId(f).selectOption(options[1]);
+      const n = await page.locator('[data-testid^="scenario-"][type="radio"]').count();
+      assert.ok(n >= 1 && n <= total, `${f}: a tag filter keeps the matching cases`);
+      await page.getByTestId(f).selectOption('');
+      assert.equal(await page.locator('[data-testid^="scenario-"][type="radio"]').count(), total);
+    }
+    await context.close();
+  });
+
+  it('English is one switch away and is remembered', { timeout: 120000 }, async () => {
+    const { page, context } = await newPhone(browser, 'lang', problems);
+    await page.goto(`${BASE_URL}/`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'nl');
+    const dutch = await page.locator('h1').textContent();
+    await page.getByTestId('lang-switch').click();
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    const english = await page.locator('h1').textContent();
+    assert.notEqual(english, dutch);
+    assert.equal(await page.evaluate(() => localStorage.getItem('democreatie.lang')), 'en');
+    await audit(page, 'start page in English');
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.equal(await page.locator('h1').textContent(), english);
+    await page.getByTestId('lang-switch').click();
+    await page.waitForFunction(() => document.documentElement.lang === 'nl');
+    assert.equal(await page.locator('h1').textContent(), dutch);
+    await context.close();
+  });
+
+  it('a phone joins by keyboard alone, with a visible focus ring and large tap targets', { timeout: 120000 }, async () => {
+    const { room } = await createRoom();
+    const { page, context } = await newPhone(browser, 'keyboard', problems);
+    await page.goto(`${BASE_URL}/join/${room}`);
+    await page.getByTestId('join-name').waitFor();
+    await assertTapTargets(page, 'join form');
+    await page.getByTestId('join-name').focus();
+    await page.keyboard.type('Toetsenbord');
+    await page.keyboard.press('Tab');
+    const radio = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('data-testid'));
+    assert.match(radio || '', /^join-real-role-/, 'Tab goes to the real-life role choice');
+    const ring = await page.evaluate(() => {
+      const label = document.activeElement.closest('.option');
+      const s = getComputedStyle(label);
+      return { style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+    });
+    assert.ok(ring.style !== 'none' && ring.width >= 2, 'the focused choice shows a focus ring');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-testid')), 'join-submit');
+    const btnRing = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(btnRing, 'none', 'the focused button shows a focus ring');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('lobby').waitFor();
+    await assertTapTargets(page, 'lobby');
+    await audit(page, 'lobby after a keyboard join');
+    await assertNoInjectedMarkup(page, 'lobby');
+    await context.close();
+  });
+
+  it('with reduced motion the reconnect banner does not pulse', { timeout: 120000 }, async () => {
+    const { room } = await createRoom();
+    const { page, context } = await newPhone(browser, 'motion', problems);
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    await page.goto(`${BASE_URL}/join/${room}`);
+    await page.getByTestId('join-name').fill('Rustig');
+    await page.getByTestId('join-submit').click();
+    await page.getByTestId('lobby').waitFor();
+    await context.setOffline(true);
+    await page.getByTestId('banner').waitFor({ state: 'visible' });
+    const anim = await page.evaluate(() => getComputedStyle(document.querySelector('[data-testid="banner"]'), '::before').animationName);
+    assert.equal(anim, 'none');
+    await context.setOffline(false);
+    await page.getByTestId('banner').waitFor({ state: 'hidden' });
+    await context.close();
+  });
+
+  it('a stored token that no longer works brings back the join form', { timeout: 120000 }, async () => {
+    const { room } = await createRoom();
+    const { page, context } = await newPhone(browser, 'badtoken', problems);
+    await page.goto(`${BASE_URL}/join/${room}`);
+    await page.getByTestId('join-name').waitFor();
+    await page.evaluate((c) => localStorage.setItem(`democreatie.player.${c}`, 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), room);
+    await page.reload();
+    await page.getByTestId('join-name').waitFor();
+    await page.getByTestId('join-error').waitFor();
+    assert.equal(await page.evaluate((c) => localStorage.getItem(`democreatie.player.${c}`), room), null, 'the bad token is forgotten');
+    await context.close();
+  });
+
+  it('a second tab with the same seat replaces the first, and "continue here" takes it back', { timeout: 120000 }, async () => {
+    const { room } = await createRoom();
+    const { page, context } = await newPhone(browser, 'tab1', problems);
+    await page.goto(`${BASE_URL}/join/${room}`);
+    await page.getByTestId('join-name').fill('Twee Tabs');
+    await page.getByTestId('join-submit').click();
+    await page.getByTestId('lobby').waitFor();
+    const second = await context.newPage();
+    await second.goto(`${BASE_URL}/join/${room}`);
+    await second.getByTestId('lobby').waitFor();
+    await page.locator('[data-testid="end-state"][data-state="replaced"]').waitFor();
+    await audit(page, 'replaced phone');
+    await page.getByTestId('resume-here').click();
+    await page.getByTestId('lobby').waitFor();
+    await second.locator('[data-testid="end-state"][data-state="replaced"]').waitFor();
+    await context.close();
+  });
+
+  it('nothing ran that should not: no uncaught error, no dialog, no CSP violation', () => {
+    assert.deepEqual(problems, []);
+  });
+});
