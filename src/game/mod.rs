@@ -17,7 +17,7 @@ use unicode_normalization::UnicodeNormalization;
 pub use deal::{Deck, late_seat, seats_per_role, table_count, table_sizes};
 pub use error::{ErrorCode, GameError, InputProblem};
 pub use tally::{Choice, Counts, Tally};
-pub use view::{View, Viewer};
+pub use view::{Lens, View, Viewer, You};
 
 use crate::scenario::{DecisionRule, Language, NoteKind, Role, RoundKind, Scenario};
 

@@ -181,16 +181,41 @@ pub struct You {
     pub ready: bool,
 }
 
+/// Which tables a view shows in full: all (the host), one (a seated player's), or none
+/// (the screen, and players not seated). Every player at one table shares the same lens, so
+/// the part of their views other than `you` is the same and can be serialised once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lens {
+    Host,
+    Table(Option<usize>),
+}
+
 impl Game {
     /// The whole view `viewer` may see at `now`. `connected` tells which players have a live
     /// connection (the game itself knows nothing of connections).
     pub fn view(&self, room: &str, viewer: Viewer, now: Millis, connected: &dyn Fn(PlayerId) -> bool) -> View {
+        let mut v = self.frame(room, self.lens(viewer), now, connected);
+        if let Viewer::Player(id) = viewer {
+            v.you = self.you_of(id);
+        }
+        v
+    }
+
+    /// The lens a viewer looks through.
+    pub fn lens(&self, viewer: Viewer) -> Lens {
+        match viewer {
+            Viewer::Host => Lens::Host,
+            Viewer::Screen => Lens::Table(None),
+            Viewer::Player(id) => {
+                Lens::Table(self.player(id).filter(|p| p.status == Status::Seated).and_then(|p| p.table))
+            }
+        }
+    }
+
+    /// What a viewer sees through `lens`, with `you: null`.
+    pub fn frame(&self, room: &str, lens: Lens, now: Millis, connected: &dyn Fn(PlayerId) -> bool) -> View {
         let s = &self.scenario;
-        let host = viewer == Viewer::Host;
-        let me = match viewer {
-            Viewer::Player(id) => self.player(id),
-            _ => None,
-        };
+        let host = lens == Lens::Host;
         let round = match self.stage {
             Stage::Round(i) => Some(&s.rounds[i]),
             _ => None,
@@ -241,13 +266,15 @@ impl Game {
                 })
                 .collect(),
             tables: (0..self.tables.len())
-                .map(|t| {
-                    let full = host || me.is_some_and(|p| p.table == Some(t) && p.status == Status::Seated);
-                    self.table_view(t, full, host, connected)
-                })
+                .map(|t| self.table_view(t, host || lens == Lens::Table(Some(t)), host, connected))
                 .collect(),
-            you: me.map(|p| self.you(p)),
+            you: None,
         }
+    }
+
+    /// A player's own part of their view.
+    pub fn you_of(&self, id: PlayerId) -> Option<You> {
+        self.player(id).map(|p| self.you(p))
     }
 
     fn table_view(&self, t: usize, full: bool, host: bool, connected: &dyn Fn(PlayerId) -> bool) -> TableView {

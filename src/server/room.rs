@@ -12,7 +12,7 @@ use tracing::{error, info, warn};
 
 use super::tokens::{hash_token, new_token, token_matches};
 use super::{App, now_ms};
-use crate::game::{Actor, Command, ErrorCode, Event, Game, GameError, PlayerId, Viewer};
+use crate::game::{Actor, Command, ErrorCode, Event, Game, GameError, Lens, PlayerId, Viewer};
 use crate::scenario::{self, Language};
 use crate::store::{LogEntry, StoredRoom};
 
@@ -212,6 +212,20 @@ pub async fn recover(app: &Arc<App>) {
 
 fn store_name(app: &App) -> String {
     app.config.data_dir.join("democreatie.sqlite3").display().to_string()
+}
+
+/// The room with this code: in memory, or brought back from the store (a finished room
+/// that left memory while idle stays reachable for resume, host and watch until purged).
+pub async fn find(app: &Arc<App>, code: &str) -> Option<RoomHandle> {
+    if let Some(h) = app.rooms.get(code) {
+        return Some(h.clone());
+    }
+    let stored = app.store.load_room(code).await.ok()?.ok()??;
+    let rebuilt = rebuild(&stored).map_err(|e| error!(room = %code, "room {code} cannot be restored: {e}")).ok()?;
+    if let Some(h) = app.rooms.get(code) {
+        return Some(h.clone());
+    }
+    Some(spawn(app.clone(), code.to_string(), rebuilt, stored.record.host_token_hash))
 }
 
 /// Starts a room's task and lists it in the directory.
@@ -432,6 +446,7 @@ impl Room {
             }
             Session::Resume { token } => {
                 if token_matches(&token, &self.host_hash) {
+                    welcome["token"] = json!(token);
                     Viewer::Host
                 } else if let Some(p) = self.tokens.get(&hash_token(&token)).copied() {
                     welcome["token"] = json!(token);
@@ -492,22 +507,30 @@ impl Room {
         true
     }
 
-    /// Hands every connection the newest view it may see. Views that are the same for
-    /// several connections (host, screens) are serialised once.
+    /// Hands every connection the newest view it may see. Everything but `you` is the same
+    /// for all viewers through one lens (the host, the screen, the players of one table), so
+    /// that part is serialised once per lens and each player's own part is spliced in.
     fn broadcast(&mut self, echo: Option<(u64, Value)>, received: Instant) {
         let now = now_ms();
         let player_conn = &self.player_conn;
         let connected = |p: PlayerId| player_conn.contains_key(&p);
-        let mut shared: HashMap<&'static str, Arc<str>> = HashMap::new();
+        let mut frames: HashMap<Lens, Arc<str>> = HashMap::new();
         for (cid, (conn, viewer)) in &self.conns {
-            let render = || -> Arc<str> {
-                let view = self.game.view(&self.code, *viewer, now, &connected);
-                serde_json::to_string(&view).expect("views serialise").into()
-            };
+            let lens = self.game.lens(*viewer);
+            let frame = frames
+                .entry(lens)
+                .or_insert_with(|| {
+                    let v = self.game.frame(&self.code, lens, now, &connected);
+                    serde_json::to_string(&v).expect("views serialise").into()
+                })
+                .clone();
             let json = match viewer {
-                Viewer::Screen => shared.entry("screen").or_insert_with(render).clone(),
-                Viewer::Host => shared.entry("host").or_insert_with(render).clone(),
-                Viewer::Player(_) => render(),
+                Viewer::Player(p) => {
+                    let you = serde_json::to_string(&self.game.you_of(*p)).expect("views serialise");
+                    let head = frame.strip_suffix(FRAME_TAIL).expect("a frame ends with `you: null`");
+                    format!("{head}\"you\":{you}}}").into()
+                }
+                _ => frame,
             };
             let id = echo.as_ref().filter(|(c, _)| c == cid).map(|(_, v)| v.clone());
             conn.push_state(json, id);
@@ -515,6 +538,9 @@ impl Room {
         self.app.metrics.latency(received.elapsed().as_secs_f64());
     }
 }
+
+/// How a serialised frame ends: `you` is the last field of a view.
+const FRAME_TAIL: &str = "\"you\":null}";
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
