@@ -7,13 +7,10 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Longest `case.text`, in characters.
-pub const MAX_CASE_TEXT: usize = 10_000;
-/// Longest other text, in characters.
-pub const MAX_TEXT: usize = 1_000;
-/// Most rounds, cards per role, events, or list entries a scenario may have: a bound so that a
-/// pasted file cannot make a room arbitrarily large.
-pub const MAX_ITEMS: usize = 40;
+// The limits of the format are the `schemars` attributes below (texts: 1..=1000 characters,
+// `case.text` up to 10,000; lists, rounds, cards per role and events: at most 40, so a
+// pasted file cannot make a room arbitrarily large). The validator reads them from the
+// generated schema, so each limit is written once.
 
 /// A case scenario: the case text, the role cards, the rounds, the event cards and the rule
 /// that says when a table reached a supported decision.

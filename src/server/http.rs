@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -117,7 +118,18 @@ fn invalid(problems: Vec<scenario::Problem>) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(json!({"ok": false, "errors": problems}))).into_response()
 }
 
-async fn check_scenario(body: Bytes) -> Response {
+/// A body over [`MAX_BODY`] (or unreadable) gets the protocol's error shape too.
+fn rejected(r: BytesRejection) -> Response {
+    let status = r.status();
+    let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "too_large" } else { "bad_request" };
+    fail(status, code, "The request body is too large or unreadable (at most 256 KiB).")
+}
+
+async fn check_scenario(body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(r) => return rejected(r),
+    };
     let Ok(text) = std::str::from_utf8(&body) else {
         return invalid(vec![scenario::Problem { line: 1, column: 1, message: "the text is not UTF-8".into() }]);
     };
@@ -127,7 +139,11 @@ async fn check_scenario(body: Bytes) -> Response {
     }
 }
 
-async fn create_room(State(app): State<Arc<App>>, body: Bytes) -> Response {
+async fn create_room(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(r) => return rejected(r),
+    };
     let bad = |m: &str| fail(StatusCode::BAD_REQUEST, "bad_request", m);
     let Ok(Value::Object(mut req)) = serde_json::from_slice::<Value>(&body) else {
         return bad("The body must be a JSON object.");
@@ -209,9 +225,11 @@ fn parse_options(v: Option<Value>) -> Result<RoomOptions, Box<Response>> {
 }
 
 async fn room_summary(State(app): State<Arc<App>>, Path(code): Path<String>) -> Response {
-    let Some(handle) = normalize_code(&code).and_then(|c| app.rooms.get(&c).map(|h| h.clone())) else {
-        return not_found();
+    let handle = match normalize_code(&code) {
+        Some(c) => super::room::find(&app, &c).await,
+        None => None,
     };
+    let Some(handle) = handle else { return not_found() };
     let (tx, rx) = tokio::sync::oneshot::channel();
     if !handle.send(RoomMsg::Summary { reply: tx }).await {
         return not_found();
@@ -223,7 +241,10 @@ async fn room_summary(State(app): State<Arc<App>>, Path(code): Path<String>) -> 
 }
 
 async fn qr(State(app): State<Arc<App>>, Path(code): Path<String>) -> Response {
-    let Some(code) = normalize_code(&code).filter(|c| app.rooms.contains_key(c)) else { return not_found() };
+    let Some(code) = normalize_code(&code) else { return not_found() };
+    if super::room::find(&app, &code).await.is_none() {
+        return not_found();
+    }
     let url = format!("{}/join/{code}", app.base_url);
     match qrcode::QrCode::new(url.as_bytes()) {
         Ok(q) => {

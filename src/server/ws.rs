@@ -107,7 +107,7 @@ impl Bucket {
 
 async fn session(socket: WebSocket, app: Arc<App>) {
     let n = app.connections.fetch_add(1, Ordering::Relaxed) + 1;
-    let _counted = Counted(app.clone());
+    let counted = Counted(app.clone());
     let (mut sink, mut stream) = socket.split();
     if n > app.config.max_connections {
         app.metrics.error("server_busy");
@@ -193,7 +193,11 @@ async fn session(socket: WebSocket, app: Arc<App>) {
                     fail(ErrorCode::BadMessage, lang, id.as_ref());
                     continue;
                 };
-                let Some(handle) = code.and_then(|c| app.rooms.get(&c).map(|h| h.clone())) else {
+                let handle = match code {
+                    Some(c) => super::room::find(&app, &c).await,
+                    None => None,
+                };
+                let Some(handle) = handle else {
                     fail(ErrorCode::UnknownRoom, lang, id.as_ref());
                     continue;
                 };
@@ -229,6 +233,9 @@ async fn session(socket: WebSocket, app: Arc<App>) {
     if let Some(handle) = room {
         handle.send(RoomMsg::Closed { conn: conn.id }).await;
     }
+    // The session is over: it stops counting against --max-connections now, not after the
+    // writer's last words.
+    drop(counted);
     // Let the writer send what is queued (an error, a close), then stop it.
     if tokio::time::timeout(Duration::from_secs(2), async {
         while !writer.is_finished() {
@@ -245,8 +252,8 @@ async fn session(socket: WebSocket, app: Arc<App>) {
 /// Tells a flooding client once per streak of dropped messages (an error per dropped
 /// message would itself be a flood), and closes the socket past the limit.
 fn rate_limited(app: &App, conn: &Conn, bucket: &Bucket, lang: Language) {
-    app.metrics.error("rate_limited");
     if bucket.dropped == 1 || bucket.dropped > MAX_DROPPED {
+        app.metrics.error("rate_limited");
         conn.send(error_json(ErrorCode::RateLimited, ErrorCode::RateLimited.message(lang), None));
     }
     if bucket.dropped > MAX_DROPPED {
