@@ -115,6 +115,8 @@ pub enum InputProblem {
     ConditionMissing,
     ReasonMissing,
     UnknownPlayer,
+    /// A table and note number that do not exist.
+    UnknownNote,
     /// An unknown role or vote choice.
     UnknownValue,
     SecondsOutOfRange,
@@ -175,6 +177,8 @@ impl GameError {
             InputProblem::ReasonMissing => "Write down why you object.".into(),
             InputProblem::UnknownPlayer if nl => "Deze speler bestaat niet.".into(),
             InputProblem::UnknownPlayer => "This player does not exist.".into(),
+            InputProblem::UnknownNote if nl => "Deze notitie bestaat niet.".into(),
+            InputProblem::UnknownNote => "This note does not exist.".into(),
             InputProblem::UnknownValue if nl => "Deze keuze bestaat niet.".into(),
             InputProblem::UnknownValue => "This choice does not exist.".into(),
             InputProblem::SecondsOutOfRange if nl => "Kies tussen 1 en 1800 seconden.".into(),

@@ -145,6 +145,19 @@ pub enum Command {
         locked: bool,
     },
     End,
+    /// Moderation: hide (or show again) note `note` (0-based) of table `table` (1-based).
+    HideNote {
+        table: usize,
+        note: usize,
+        #[serde(default = "yes")]
+        hidden: bool,
+    },
+    /// Moderation: hide (or show again) a participant's name.
+    HideName {
+        player_id: String,
+        #[serde(default = "yes")]
+        hidden: bool,
+    },
 }
 
 impl Command {
@@ -163,6 +176,8 @@ impl Command {
             Command::Kick { .. } => "kick",
             Command::Lock { .. } => "lock",
             Command::End => "end",
+            Command::HideNote { .. } => "hide_note",
+            Command::HideName { .. } => "hide_name",
         }
     }
 
@@ -175,6 +190,8 @@ impl Command {
                 | Command::Kick { .. }
                 | Command::Lock { .. }
                 | Command::End
+                | Command::HideNote { .. }
+                | Command::HideName { .. }
         )
     }
 }
@@ -221,6 +238,8 @@ pub struct Player {
     pub ready: bool,
     /// The open vote in the current vote round.
     pub vote: Option<Vote>,
+    /// Hidden by the facilitator from every view but the host's.
+    pub name_hidden: bool,
 }
 
 impl Player {
@@ -236,6 +255,8 @@ pub struct Note {
     pub round: usize,
     pub kind: NoteKind,
     pub text: String,
+    /// Hidden by the facilitator from every view but the host's.
+    pub hidden: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -475,6 +496,24 @@ impl Game {
                 self.locked = *locked;
                 Ok(vec![])
             }
+            (_, Command::HideNote { table, note, hidden }) => {
+                let n = table
+                    .checked_sub(1)
+                    .and_then(|t| self.tables.get_mut(t))
+                    .and_then(|t| t.notes.get_mut(*note))
+                    .ok_or(GameError::InvalidInput(InputProblem::UnknownNote))?;
+                n.hidden = *hidden;
+                Ok(vec![])
+            }
+            (_, Command::HideName { player_id, hidden }) => {
+                let id = player_id
+                    .parse::<PlayerId>()
+                    .ok()
+                    .filter(|id| self.player(*id).is_some())
+                    .ok_or(GameError::InvalidInput(InputProblem::UnknownPlayer))?;
+                self.players[idx(id)].name_hidden = *hidden;
+                Ok(vec![])
+            }
             _ => Err(GameError::NotAllowed),
         }
     }
@@ -506,6 +545,7 @@ impl Game {
             card: None,
             ready: false,
             vote: None,
+            name_hidden: false,
         });
         if matches!(self.stage, Stage::Round(_)) {
             self.seat_late(id);
@@ -662,7 +702,7 @@ impl Game {
             .ok_or(GameError::InvalidInput(InputProblem::NoteKindNotAllowed))?;
         let text = clean_text(text, MAX_NOTE)?;
         let t = self.players[idx(id)].table.ok_or(GameError::WrongPhase)?;
-        self.tables[t].notes.push(Note { player: id, round: i, kind, text });
+        self.tables[t].notes.push(Note { player: id, round: i, kind, text, hidden: false });
         Ok(vec![])
     }
 

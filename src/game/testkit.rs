@@ -130,6 +130,12 @@ pub fn any_command() -> impl Strategy<Value = Command> {
         (0u32..12).prop_map(|n| Command::Kick { player_id: format!("p{n}") }),
         any::<bool>().prop_map(|l| Command::Lock { locked: l }),
         Just(Command::End),
+        (0usize..4, 0usize..6, any::<bool>()).prop_map(|(table, note, hidden)| Command::HideNote {
+            table,
+            note,
+            hidden
+        }),
+        ((0u32..12), any::<bool>()).prop_map(|(n, hidden)| Command::HideName { player_id: format!("p{n}"), hidden }),
     ]
 }
 

@@ -323,6 +323,31 @@ fn views_keep_goals_and_open_votes_with_their_owner() {
 }
 
 #[test]
+fn the_host_can_hide_a_note_and_a_name_from_every_other_view() {
+    let mut g = at_round(1);
+    g.apply(p(1), &note("value", "ONGEPAST"), 0).unwrap();
+    assert_eq!(err(g.apply(p(1), &Command::HideNote { table: 1, note: 0, hidden: true }, 0)), ErrorCode::NotAllowed);
+    assert_eq!(err(host(&mut g, Command::HideNote { table: 2, note: 0, hidden: true })), ErrorCode::InvalidInput);
+    assert_eq!(err(host(&mut g, Command::HideNote { table: 1, note: 5, hidden: true })), ErrorCode::InvalidInput);
+    host(&mut g, Command::HideNote { table: 1, note: 0, hidden: true }).unwrap();
+    host(&mut g, Command::HideName { player_id: "p2".into(), hidden: true }).unwrap();
+    let name = g.player(PlayerId(2)).unwrap().name.clone();
+    for v in [Viewer::Player(PlayerId(1)), Viewer::Player(PlayerId(3)), Viewer::Screen] {
+        let text = json(&g, v).to_string();
+        assert!(!text.contains("ONGEPAST") && !text.contains(&format!("\"{name}\"")), "{v:?}");
+        assert!(text.contains("verborgen door de spelleider"));
+    }
+    let h = json(&g, Viewer::Host);
+    assert_eq!(h["tables"][0]["notes"][0]["text"], "ONGEPAST");
+    assert_eq!(h["tables"][0]["notes"][0]["hidden"], true);
+    let (_, md) = crate::report::render(&g, "BCDFG", "md");
+    assert!(md.contains("ONGEPAST *(verborgen door de spelleider)*"), "the report keeps it, marked");
+    host(&mut g, Command::HideNote { table: 1, note: 0, hidden: false }).unwrap();
+    assert!(json(&g, Viewer::Screen).to_string().contains("ONGEPAST") == false, "the screen never sees notes");
+    assert!(json(&g, Viewer::Player(PlayerId(3))).to_string().contains("ONGEPAST"), "shown again");
+}
+
+#[test]
 fn a_secret_ballot_never_pairs_a_voter_with_a_choice() {
     let mut s = (*small()).clone();
     s.decision = DecisionSpec { rule: RuleKind::Majority, secret_ballot: true, ..Default::default() };

@@ -74,6 +74,9 @@ pub struct RoundView {
 pub struct LobbyEntry {
     pub player_id: PlayerId,
     pub name: String,
+    /// Hidden by the facilitator (extension): others see a placeholder as `name`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub name_hidden: bool,
     pub connected: bool,
     /// Host only: what the player said they are in real life (`null`: other).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +100,8 @@ pub struct TableView {
 pub struct SeatView {
     pub player_id: PlayerId,
     pub name: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub name_hidden: bool,
     pub role: Option<Role>,
     pub connected: bool,
     pub ready: bool,
@@ -130,6 +135,9 @@ pub struct NoteView {
     pub round: usize,
     pub kind: NoteKind,
     pub text: String,
+    /// Hidden by the facilitator (extension): others see a placeholder as `text`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -260,7 +268,8 @@ impl Game {
                 .filter(|p| p.status == Status::Lobby)
                 .map(|p| LobbyEntry {
                     player_id: p.id,
-                    name: p.name.clone(),
+                    name: self.shown_name(p, host),
+                    name_hidden: p.name_hidden,
                     connected: connected(p.id),
                     real_role: host.then_some(p.real_role),
                 })
@@ -284,7 +293,8 @@ impl Game {
             .seated(t)
             .map(|p| SeatView {
                 player_id: p.id,
-                name: p.name.clone(),
+                name: self.shown_name(p, host),
+                name_hidden: p.name_hidden,
                 role: p.role,
                 connected: connected(p.id),
                 ready: p.ready,
@@ -307,12 +317,23 @@ impl Game {
                 table
                     .notes
                     .iter()
-                    .map(|n| NoteView { player_id: n.player, round: n.round, kind: n.kind, text: n.text.clone() })
+                    .map(|n| NoteView {
+                        player_id: n.player,
+                        round: n.round,
+                        kind: n.kind,
+                        text: if n.hidden && !host { hidden_text(self.language).into() } else { n.text.clone() },
+                        hidden: n.hidden,
+                    })
                     .collect()
             }),
             proposal: full.then(|| table.proposal().map(|p| ProposalView { text: p.text.clone(), by: p.by })),
             decision: table.decision().map(|d| self.decision_view(d, full)),
         }
+    }
+
+    /// A name as `host` or others may see it.
+    fn shown_name(&self, p: &Player, host: bool) -> String {
+        if p.name_hidden && !host { hidden_text(self.language).into() } else { p.name.clone() }
     }
 
     fn decision_view(&self, d: &Decision, full: bool) -> DecisionView {
@@ -363,6 +384,14 @@ impl Game {
             vote: p.vote.clone(),
             ready: p.ready,
         }
+    }
+}
+
+/// What others see in place of a name or note the facilitator hid.
+pub fn hidden_text(lang: Language) -> &'static str {
+    match lang {
+        Language::Nl => "verborgen door de spelleider",
+        Language::En => "hidden by the facilitator",
     }
 }
 

@@ -63,7 +63,7 @@ pub fn facts(game: &Game, code: &str) -> Value {
             json!({
                 "table": t + 1,
                 "players": players,
-                "notes": table.notes.iter().map(|n| json!({"round": n.round + 1, "round_title": round_title(game, n.round), "player_id": n.player, "name": name(game, n.player), "kind": n.kind, "text": n.text})).collect::<Vec<_>>(),
+                "notes": table.notes.iter().map(|n| json!({"round": n.round + 1, "round_title": round_title(game, n.round), "player_id": n.player, "name": name(game, n.player), "kind": n.kind, "text": n.text, "hidden": n.hidden})).collect::<Vec<_>>(),
                 "proposals": table.proposals.iter().map(|p| json!({"round": p.round + 1, "round_title": round_title(game, p.round), "by": p.by, "name": name(game, p.by), "text": p.text})).collect::<Vec<_>>(),
                 "events": table.events.iter().map(|e| json!({"round": e.round + 1, "title": s.events[e.card].title, "text": s.events[e.card].text})).collect::<Vec<_>>(),
                 "decisions": table.decisions.iter().map(|d| {
@@ -88,7 +88,7 @@ pub fn facts(game: &Game, code: &str) -> Value {
         "decision_rule": game.rule(),
         "phase": {"kind": game.phase_kind(), "index": game.phase_index()},
         "rounds": s.rounds.iter().enumerate().map(|(i, r)| json!({"round": i + 1, "kind": r.kind, "title": r.title})).collect::<Vec<_>>(),
-        "players": game.players().iter().map(|p| json!({"player_id": p.id, "name": p.name, "role": p.role, "real_role": p.real_role, "status": p.status, "table": p.table.map(|t| t + 1)})).collect::<Vec<_>>(),
+        "players": game.players().iter().map(|p| json!({"player_id": p.id, "name": p.name, "name_hidden": p.name_hidden, "role": p.role, "real_role": p.real_role, "status": p.status, "table": p.table.map(|t| t + 1)})).collect::<Vec<_>>(),
         "tables": tables,
     })
 }
@@ -119,6 +119,11 @@ fn markdown(game: &Game, code: &str) -> String {
         let _ = writeln!(out, "### {}\n", t("Wie speelde welke rol", "Who played which role"));
         for p in table.seats.iter().filter_map(|id| game.player(*id)) {
             let card = p.role.zip(p.card).map(|(r, c)| s.roles.get(r).cards[c].name.as_str()).unwrap_or("");
+            let hidden = if p.name_hidden {
+                t(" *(naam verborgen door de spelleider)*", " *(name hidden by the facilitator)*")
+            } else {
+                ""
+            };
             let gone = match p.status {
                 Status::Left => t(" (vertrokken)", " (left)"),
                 Status::Kicked => t(" (verwijderd)", " (removed)"),
@@ -126,7 +131,7 @@ fn markdown(game: &Game, code: &str) -> String {
             };
             let _ = writeln!(
                 out,
-                "- {}{gone}: {} ({card}); {} {}",
+                "- {}{hidden}{gone}: {} ({card}); {} {}",
                 p.name,
                 role_word(p.role, nl),
                 t("in het echt", "in real life"),
@@ -147,7 +152,12 @@ fn markdown(game: &Game, code: &str) -> String {
                 let _ = writeln!(out, "**{}: {}.** {}\n", t("Gebeurtenis", "Event"), card.title, card.text);
             }
             for n in notes {
-                let _ = writeln!(out, "- ({}) {}: {}", n.kind.code(), name(game, n.player), n.text);
+                let mark = if n.hidden {
+                    t(" *(verborgen door de spelleider)*", " *(hidden by the facilitator)*")
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "- ({}) {}: {}{mark}", n.kind.code(), name(game, n.player), n.text);
             }
             for (v, p) in proposals.iter().enumerate() {
                 let _ = writeln!(
