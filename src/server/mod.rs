@@ -6,7 +6,7 @@ mod metrics;
 pub mod room;
 mod tokens;
 mod web;
-mod ws;
+pub mod ws;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,6 +22,7 @@ use tracing::{error, info, warn};
 pub use metrics::Metrics;
 pub use room::RoomHandle;
 pub use tokens::{CODE_ALPHABET, hash_token, normalize_code, token_matches};
+pub use ws::{Incoming, decode};
 
 use crate::scenario::Library;
 use crate::store::{SqliteStore, Store};
@@ -83,6 +84,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub metrics: Metrics,
     pub connections: AtomicUsize,
+    /// Failed session attempts per address in the current minute (guessing codes or tokens).
+    pub failed_sessions: DashMap<std::net::IpAddr, (std::time::Instant, u32)>,
     /// Base of join URLs: the public URL, or the address phones can reach.
     pub base_url: String,
 }
@@ -144,6 +147,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         store: store.clone(),
         metrics: Metrics::default(),
         connections: AtomicUsize::new(0),
+        failed_sessions: DashMap::new(),
         base_url,
     });
     room::recover(&app).await;
@@ -180,6 +184,14 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
 
 /// Retention purge and scenario folder watching.
 fn spawn_housekeeping(app: Arc<App>) {
+    let counts = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            counts.failed_sessions.retain(|_, (since, _)| since.elapsed() < Duration::from_secs(60));
+        }
+    });
     let purge_app = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));

@@ -3,12 +3,13 @@
 //! room; the writer sends what the room queued, newest state first-come, and drops a
 //! client that stays stuck.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
@@ -31,6 +32,9 @@ pub const RATE_PER_SECOND: f64 = 20.0;
 pub const RATE_BURST: f64 = 40.0;
 /// Dropped messages (without a quiet second) before the socket is closed.
 pub const MAX_DROPPED: u32 = 40;
+/// Failed session attempts (unknown room, wrong token, refused join) per address per
+/// minute before further session messages from that address are `rate_limited`.
+pub const MAX_FAILED_SESSIONS_PER_MINUTE: u32 = 20;
 /// A send that takes longer means the client is stuck: it is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a socket stays open after the server's close frame.
@@ -40,7 +44,12 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
-pub async fn handler(State(app): State<Arc<App>>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+pub async fn handler(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
     if !origin_allowed(&app, &headers) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
@@ -50,7 +59,7 @@ pub async fn handler(State(app): State<Arc<App>>, headers: HeaderMap, ws: WebSoc
         .read_buffer_size(4096)
         .write_buffer_size(0)
         .max_write_buffer_size(4 << 20)
-        .on_upgrade(move |socket| session(socket, app))
+        .on_upgrade(move |socket| session(socket, app, peer.ip()))
 }
 
 /// Browsers send Origin: only pages of this server (or configured origins) may connect.
@@ -105,7 +114,7 @@ impl Bucket {
     }
 }
 
-async fn session(socket: WebSocket, app: Arc<App>) {
+async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
     let n = app.connections.fetch_add(1, Ordering::Relaxed) + 1;
     let counted = Counted(app.clone());
     let (mut sink, mut stream) = socket.split();
@@ -166,6 +175,7 @@ async fn session(socket: WebSocket, app: Arc<App>) {
                 let (code, close_code) = match e.into_inner().downcast_ref::<tungstenite::Error>() {
                     Some(tungstenite::Error::Capacity(_)) => (ErrorCode::TooLarge, 1009),
                     Some(tungstenite::Error::Utf8(_)) => (ErrorCode::BadMessage, 1007),
+                    Some(tungstenite::Error::Protocol(_)) => (ErrorCode::BadMessage, 1002),
                     _ => break,
                 };
                 fail(code, lang, None);
@@ -173,31 +183,29 @@ async fn session(socket: WebSocket, app: Arc<App>) {
                 break;
             }
         };
-        let Ok(Value::Object(msg)) = serde_json::from_str::<Value>(text.as_str()) else {
-            fail(ErrorCode::BadMessage, lang, None);
-            continue;
+        let incoming = match decode(text.as_str()) {
+            Ok(i) => i,
+            Err(id) => {
+                fail(ErrorCode::BadMessage, lang, id.as_ref());
+                continue;
+            }
         };
-        let id = msg.get("id").filter(|i| i.is_string() || i.is_number()).cloned();
-        let kind = msg.get("type").and_then(Value::as_str).unwrap_or_default();
-        if msg.get("id").is_some() && id.is_none() {
-            fail(ErrorCode::BadMessage, lang, None);
-            continue;
-        }
-        match kind {
-            "join" | "resume" | "host" | "watch" => {
+        match incoming {
+            Incoming::Session { room: code, session, id } => {
                 if room.is_some() {
                     fail(ErrorCode::BadMessage, lang, id.as_ref());
                     continue;
                 }
-                let Some((code, session)) = parse_session(kind, &msg) else {
-                    fail(ErrorCode::BadMessage, lang, id.as_ref());
+                if guessing(&app, peer) {
+                    fail(ErrorCode::RateLimited, lang, id.as_ref());
                     continue;
-                };
+                }
                 let handle = match code {
                     Some(c) => super::room::find(&app, &c).await,
                     None => None,
                 };
                 let Some(handle) = handle else {
+                    failed_session(&app, peer);
                     fail(ErrorCode::UnknownRoom, lang, id.as_ref());
                     continue;
                 };
@@ -207,17 +215,16 @@ async fn session(socket: WebSocket, app: Arc<App>) {
                     fail(ErrorCode::UnknownRoom, lang, id.as_ref());
                     continue;
                 }
-                if let Ok(Some(l)) = rx.await {
-                    lang = l;
-                    room = Some(handle);
+                match rx.await {
+                    Ok(Some(l)) => {
+                        lang = l;
+                        room = Some(handle);
+                    }
+                    _ => failed_session(&app, peer),
                 }
             }
-            _ => {
+            Incoming::Command { command, id } => {
                 let Some(handle) = &room else {
-                    fail(ErrorCode::BadMessage, lang, id.as_ref());
-                    continue;
-                };
-                let Ok(command) = serde_json::from_value::<Command>(Value::Object(msg)) else {
                     fail(ErrorCode::BadMessage, lang, id.as_ref());
                     continue;
                 };
@@ -249,6 +256,22 @@ async fn session(socket: WebSocket, app: Arc<App>) {
     }
 }
 
+/// Whether an address has failed too many sessions this minute: guessing room codes or
+/// tokens. A workshop behind one address (NAT) is not hurt: only failures count.
+fn guessing(app: &App, peer: IpAddr) -> bool {
+    app.failed_sessions
+        .get(&peer)
+        .is_some_and(|e| e.0.elapsed() < Duration::from_secs(60) && e.1 >= MAX_FAILED_SESSIONS_PER_MINUTE)
+}
+
+fn failed_session(app: &App, peer: IpAddr) {
+    let mut e = app.failed_sessions.entry(peer).or_insert((Instant::now(), 0));
+    if e.0.elapsed() >= Duration::from_secs(60) {
+        *e = (Instant::now(), 0);
+    }
+    e.1 += 1;
+}
+
 /// Tells a flooding client once per streak of dropped messages (an error per dropped
 /// message would itself be a flood), and closes the socket past the limit.
 fn rate_limited(app: &App, conn: &Conn, bucket: &Bucket, lang: Language) {
@@ -258,6 +281,43 @@ fn rate_limited(app: &App, conn: &Conn, bucket: &Bucket, lang: Language) {
     }
     if bucket.dropped > MAX_DROPPED {
         conn.close(1008);
+    }
+}
+
+/// A client message, decoded.
+#[derive(Debug, Clone)]
+pub enum Incoming {
+    /// A session message; `room` is `None` for a code that cannot exist.
+    Session {
+        room: Option<String>,
+        session: Session,
+        id: Option<Value>,
+    },
+    Command {
+        command: Command,
+        id: Option<Value>,
+    },
+}
+
+/// Decodes one text message without looking at any room: pure, so it is fuzzed on its own.
+/// `Err` is `bad_message`, with the message's `id` when one could be read.
+pub fn decode(text: &str) -> Result<Incoming, Option<Value>> {
+    let Ok(Value::Object(msg)) = serde_json::from_str::<Value>(text) else { return Err(None) };
+    let id = match msg.get("id") {
+        None => None,
+        Some(i) if i.is_string() || i.is_number() => Some(i.clone()),
+        Some(_) => return Err(None),
+    };
+    let kind = msg.get("type").and_then(Value::as_str).unwrap_or_default();
+    match kind {
+        "join" | "resume" | "host" | "watch" => match parse_session(kind, &msg) {
+            Some((room, session)) => Ok(Incoming::Session { room, session, id }),
+            None => Err(id),
+        },
+        _ => match serde_json::from_value::<Command>(Value::Object(msg)) {
+            Ok(command) => Ok(Incoming::Command { command, id }),
+            Err(_) => Err(id),
+        },
     }
 }
 
