@@ -343,7 +343,7 @@ fn the_host_can_hide_a_note_and_a_name_from_every_other_view() {
     let (_, md) = crate::report::render(&g, "BCDFG", "md");
     assert!(md.contains("ONGEPAST *(verborgen door de spelleider)*"), "the report keeps it, marked");
     host(&mut g, Command::HideNote { table: 1, note: 0, hidden: false }).unwrap();
-    assert!(json(&g, Viewer::Screen).to_string().contains("ONGEPAST") == false, "the screen never sees notes");
+    assert!(!json(&g, Viewer::Screen).to_string().contains("ONGEPAST"), "the screen never sees notes");
     assert!(json(&g, Viewer::Player(PlayerId(3))).to_string().contains("ONGEPAST"), "shown again");
 }
 
