@@ -256,7 +256,9 @@ struct Room {
     host_hash: String,
     /// Token hash → player.
     tokens: HashMap<String, PlayerId>,
-    conns: HashMap<u64, (Arc<Conn>, Viewer)>,
+    /// Each connection, its identity, and a hash of the last view it was sent (without
+    /// `server_time`), so an unchanged view is not sent again.
+    conns: HashMap<u64, (Arc<Conn>, Viewer, u64)>,
     player_conn: HashMap<PlayerId, u64>,
     host_conn: Option<u64>,
     seq: u64,
@@ -280,7 +282,7 @@ impl Room {
                             continue;
                         }
                         let _ = self.app.store.delete(&self.code).await;
-                        for (conn, _) in self.conns.values() {
+                        for (conn, _, _) in self.conns.values() {
                             conn.send(error_json(ErrorCode::UnknownRoom, ErrorCode::UnknownRoom.message(self.game.language()), None));
                             conn.close(1000);
                         }
@@ -325,7 +327,7 @@ impl Room {
                 let _ = reply.send(opened.then_some(self.game.language()));
             }
             RoomMsg::Command { conn, command, id, received } => {
-                let Some((c, viewer)) = self.conns.get(&conn).cloned() else { return };
+                let Some((c, viewer, _)) = self.conns.get(&conn).cloned() else { return };
                 let actor = match viewer {
                     Viewer::Host => Actor::Host,
                     Viewer::Screen => Actor::Screen,
@@ -337,7 +339,7 @@ impl Room {
                 }
             }
             RoomMsg::Closed { conn } => {
-                if let Some((_, viewer)) = self.conns.remove(&conn) {
+                if let Some((_, viewer, _)) = self.conns.remove(&conn) {
                     match viewer {
                         Viewer::Player(p) if self.player_conn.get(&p) == Some(&conn) => {
                             self.player_conn.remove(&p);
@@ -392,7 +394,7 @@ impl Room {
                     self.tokens.retain(|_, id| *id != p);
                     if let Some(cid) = self.player_conn.remove(&p) {
                         self.app.metrics.players_connected.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-                        if let Some((conn, _)) = self.conns.remove(&cid) {
+                        if let Some((conn, _, _)) = self.conns.remove(&cid) {
                             let mut msg = json!({"type": if kicked { "kicked" } else { "left" }});
                             if let Some((c, id)) = &echo
                                 && *c == cid
@@ -497,46 +499,73 @@ impl Room {
             }
             Viewer::Screen => None,
         };
-        if let Some((old, _)) = previous.and_then(|c| self.conns.remove(&c)) {
+        if let Some((old, _, _)) = previous.and_then(|c| self.conns.remove(&c)) {
             old.send(json!({"type": "replaced"}).to_string());
             old.close(1000);
         }
         conn.send(welcome.to_string());
-        self.conns.insert(conn.id, (conn, viewer));
+        self.conns.insert(conn.id, (conn, viewer, 0));
         self.broadcast(None, Instant::now());
         true
     }
 
-    /// Hands every connection the newest view it may see. Everything but `you` is the same
-    /// for all viewers through one lens (the host, the screen, the players of one table), so
-    /// that part is serialised once per lens and each player's own part is spliced in.
+    /// Hands every connection the newest view it may see, when it changed for them (a note
+    /// at one table changes nothing for the others). Everything but `you` is the same for all
+    /// viewers through one lens (the host, the screen, the players of one table), so that part
+    /// is serialised once per lens and each player's own part is spliced in.
     fn broadcast(&mut self, echo: Option<(u64, Value)>, received: Instant) {
         let now = now_ms();
         let player_conn = &self.player_conn;
         let connected = |p: PlayerId| player_conn.contains_key(&p);
-        let mut frames: HashMap<Lens, Arc<str>> = HashMap::new();
-        for (cid, (conn, viewer)) in &self.conns {
+        let mut frames: HashMap<Lens, (Arc<str>, u64)> = HashMap::new();
+        for (cid, (conn, viewer, last)) in self.conns.iter_mut() {
             let lens = self.game.lens(*viewer);
-            let frame = frames
+            let (frame, frame_hash) = frames
                 .entry(lens)
                 .or_insert_with(|| {
                     let v = self.game.frame(&self.code, lens, now, &connected);
-                    serde_json::to_string(&v).expect("views serialise").into()
+                    let json: Arc<str> = serde_json::to_string(&v).expect("views serialise").into();
+                    let h = hash_without_time(&json);
+                    (json, h)
                 })
                 .clone();
-            let json = match viewer {
+            let (json, hash) = match viewer {
                 Viewer::Player(p) => {
                     let you = serde_json::to_string(&self.game.you_of(*p)).expect("views serialise");
                     let head = frame.strip_suffix(FRAME_TAIL).expect("a frame ends with `you: null`");
-                    format!("{head}\"you\":{you}}}").into()
+                    let mut h = std::hash::DefaultHasher::new();
+                    std::hash::Hash::hash(&frame_hash, &mut h);
+                    std::hash::Hash::hash(&you, &mut h);
+                    (format!("{head}\"you\":{you}}}").into(), std::hash::Hasher::finish(&h))
                 }
-                _ => frame,
+                _ => (frame, frame_hash),
             };
             let id = echo.as_ref().filter(|(c, _)| c == cid).map(|(_, v)| v.clone());
+            if hash == *last && id.is_none() {
+                continue;
+            }
+            *last = hash;
             conn.push_state(json, id);
         }
         self.app.metrics.latency(received.elapsed().as_secs_f64());
     }
+}
+
+/// A hash of a serialised view that ignores `server_time` (it changes on every broadcast
+/// but is no change a client needs to be told about).
+fn hash_without_time(json: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    const KEY: &str = "\"server_time\":\"";
+    match json.find(KEY) {
+        Some(i) => {
+            let rest = &json[i + KEY.len()..];
+            let end = rest.find('"').map_or(json.len(), |e| i + KEY.len() + e);
+            std::hash::Hash::hash(&json[..i], &mut h);
+            std::hash::Hash::hash(&json[end..], &mut h);
+        }
+        None => std::hash::Hash::hash(json, &mut h),
+    }
+    std::hash::Hasher::finish(&h)
 }
 
 /// How a serialised frame ends: `you` is the last field of a view.
