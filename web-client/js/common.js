@@ -555,6 +555,16 @@ export function namesOf(view) {
   return map;
 }
 
+/** Set of the player_ids whose name the facilitator hid (name_hidden) in a VIEW. */
+export function hiddenNamesOf(view) {
+  const set = new Set();
+  for (const p of (view && view.lobby) || []) if (p.name_hidden) set.add(p.player_id);
+  for (const tb of (view && view.tables) || []) {
+    for (const p of tb.players || []) if (p.name_hidden) set.add(p.player_id);
+  }
+  return set;
+}
+
 /** "2/3" stays "2/3"; numbers become percentages. */
 export function fraction(v) {
   if (v === null || v === undefined) return '';

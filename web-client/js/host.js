@@ -13,6 +13,7 @@ import { t, initI18n, onLangChange, getLang } from './i18n.js';
 import {
   ROLES, roleBadge, choiceBadge, connBadge, kindName, textBlock, cardView, eventView, decisionView,
   ruleView, notesView, roundPlan, progressText, progressBadges, errorText, formStatus, roleName,
+  personName, hiddenBadge,
 } from './ui.js';
 import { icon } from './icons.js';
 
@@ -533,10 +534,13 @@ function dashboard(code) {
       const lobby = view.lobby || [];
       return [
         h('h2', { id: 'lobby-heading' }, t('host.lobby', { n: lobby.length })),
-        lobby.length ? h('ul', { class: 'people people-lobby', testid: 'lobby-list' }, lobby.map((p) => h('li', { class: 'person', testid: 'lobby-player', dataset: { playerId: p.player_id, connected: String(!!p.connected) } },
-          h('span', { class: 'person-name' }, p.name),
+        lobby.length ? h('p', { class: 'hint' }, t('host.moderationHint')) : null,
+        lobby.length ? h('ul', { class: 'people people-lobby', testid: 'lobby-list' }, lobby.map((p) => h('li', { class: 'person', testid: 'lobby-player', dataset: { playerId: p.player_id, connected: String(!!p.connected), nameHidden: p.name_hidden ? 'true' : null } },
+          personName(p),
+          p.name_hidden ? hiddenBadge(t('host.nameHiddenBadge'), `name-hidden-${p.player_id}`) : null,
           connBadge(p.connected),
           h('span', { class: 'real-role' }, t('host.realRole'), ' ', p.real_role ? roleBadge(p.real_role) : t('role.other')),
+          hideNameControl(p),
           kickControl(p))))
           : h('p', { class: 'muted', testid: 'lobby-empty' }, t('host.lobbyEmpty')),
       ];
@@ -547,6 +551,7 @@ function dashboard(code) {
       if (phase.kind === 'lobby') return null;
       if (!tables.length) return [h('h2', { id: 'tables-heading' }, t('host.tables')), h('p', { class: 'muted' }, t('host.noTables'))];
       return [h('h2', { id: 'tables-heading' }, t('host.tables')),
+        h('p', { class: 'hint' }, t('host.moderationHint')),
         h('div', { class: 'tables' }, tables.map((tb) => tableView(tb, view, phase, names, lang)))];
     });
 
@@ -619,6 +624,51 @@ function dashboard(code) {
     });
   }
 
+  /** Send a moderation command; say what happened, or show the error by the controls. */
+  async function moderate(msg, okText) {
+    try {
+      await conn.request(msg);
+      announce(okText);
+    } catch (err) {
+      controlStatus(errorText(err), true);
+    }
+  }
+
+  /** "Naam verbergen" / "Naam weer tonen" for one participant (one press: it can be undone). */
+  function hideNameControl(p) {
+    const hidden = !!p.name_hidden;
+    const key = `hide-name-${p.player_id}`;
+    const b = h('button', {
+      type: 'button', class: 'btn btn-small btn-quiet btn-moderate', testid: key, 'data-focus-key': key,
+      dataset: { hidden: String(hidden) },
+      'aria-label': t(hidden ? 'host.showNameLabel' : 'host.hideNameLabel', { name: p.name }),
+    }, icon(hidden ? 'shown' : 'hidden'), h('span', null, t(hidden ? 'host.showName' : 'host.hideName')));
+    b.addEventListener('click', () => moderate({ type: 'hide_name', player_id: p.player_id, hidden: !hidden },
+      t(hidden ? 'host.nameShown' : 'host.nameHidden', { name: p.name })));
+    return b;
+  }
+
+  /** Under each note of table `tableNo`: the words "hidden from participants" when so, and "Verbergen" / "Weer tonen". */
+  function noteTools(tableNo, names) {
+    return (n, index) => {
+      const hidden = !!n.hidden;
+      const key = `hide-note-${tableNo}-${index}`;
+      const name = names.get(n.player_id) || t('player.unknown');
+      const chars = [...String(n.text || '')];
+      const text = chars.length > 60 ? `${chars.slice(0, 57).join('')}…` : chars.join('');
+      const b = h('button', {
+        type: 'button', class: 'btn btn-small btn-quiet btn-moderate', testid: key, 'data-focus-key': key,
+        dataset: { hidden: String(hidden) },
+        'aria-label': t(hidden ? 'host.showNoteLabel' : 'host.hideNoteLabel', { name, text }),
+      }, icon(hidden ? 'shown' : 'hidden'), h('span', null, t(hidden ? 'host.showNote' : 'host.hideNote')));
+      b.addEventListener('click', () => moderate({ type: 'hide_note', table: tableNo, note: index, hidden: !hidden },
+        t(hidden ? 'host.noteShown' : 'host.noteHidden', { name })));
+      return h('div', { class: 'note-tools' },
+        hidden ? hiddenBadge(t('host.noteHiddenBadge'), `note-hidden-${tableNo}-${index}`) : null,
+        b);
+    };
+  }
+
   function kickControl(p) {
     if (S.kickConfirm === p.player_id) {
       const yes = h('button', { type: 'button', class: 'btn btn-small btn-danger', testid: `kick-confirm-${p.player_id}`, 'data-focus-key': `kick-${p.player_id}` },
@@ -648,10 +698,11 @@ function dashboard(code) {
       ['briefing', 'debrief', 'vote'].includes(phase.kind)
         ? h('p', { class: 'table-progress' }, phase.kind === 'vote' ? t('table.votedCount', { k, n: players.length }) : t('table.readyCount', { k, n: players.length }))
         : null,
-      h('ul', { class: 'people people-host' }, players.map((p) => h('li', { class: 'person', testid: 'table-player', dataset: { playerId: p.player_id, connected: String(!!p.connected), role: p.role } },
+      h('ul', { class: 'people people-host' }, players.map((p) => h('li', { class: 'person', testid: 'table-player', dataset: { playerId: p.player_id, connected: String(!!p.connected), role: p.role, nameHidden: p.name_hidden ? 'true' : null } },
         h('div', { class: 'person-line' },
-          h('span', { class: 'person-name' }, p.name),
-          roleBadge(p.role), connBadge(p.connected), progressBadges(p, phase.kind), kickControl(p)),
+          personName(p),
+          p.name_hidden ? hiddenBadge(t('host.nameHiddenBadge'), `name-hidden-${p.player_id}`) : null,
+          roleBadge(p.role), connBadge(p.connected), progressBadges(p, phase.kind), hideNameControl(p), kickControl(p)),
         h('p', { class: 'muted small' }, t('host.realRole'), ' ', p.real_role ? roleName(p.real_role) : t('role.other')),
         p.vote && !secret ? h('p', { class: 'open-vote', testid: 'open-vote' }, t('host.openVote'), ' ', choiceBadge(p.vote.choice),
           p.vote.condition ? [' ', h('q', null, p.vote.condition)] : null,
@@ -669,7 +720,7 @@ function dashboard(code) {
       tb.decision ? decisionView(tb.decision, { names, lang, headingLevel: 4 }) : null,
       h('details', { class: 'table-section', open: phase.kind === 'discussion' || null, 'data-keep': `notes-${tb.table}-${phase.kind === 'discussion'}` },
         h('summary', null, t('notes.title', { n: (tb.notes || []).length })),
-        notesView(tb.notes, { names, rounds: view.rounds, currentIndex: phase.index, lang, headingLevel: 5 })));
+        notesView(tb.notes, { names, rounds: view.rounds, currentIndex: phase.index, lang, headingLevel: 5, tools: noteTools(tb.table, names) })));
   }
 
   function reportsView() {

@@ -7,13 +7,13 @@
 
 import {
   h, setChildren, region, resetRegion, storage, KEYS, codeFromPath, isValidCode, api,
-  RoomSocket, bannerFor, syncClock, countdown, announce, namesOf, charCount,
+  RoomSocket, bannerFor, syncClock, countdown, announce, namesOf, hiddenNamesOf, charCount,
 } from './common.js';
 import { t, initI18n, onLangChange, followRoomLang, getLang } from './i18n.js';
 import {
   ROLES, CHOICES, NOTE_KINDS, roleBadge, choiceBadge, connBadge, kindName, noteKindName, textBlock,
   readAloudButton, cardView, eventView, decisionView, ruleView, notesView, progressText,
-  progressBadges, errorText, formStatus, counterFor, roleName,
+  progressBadges, errorText, formStatus, counterFor, roleName, personName,
 } from './ui.js';
 import { icon } from './icons.js';
 
@@ -436,7 +436,7 @@ function renderGame() {
     if (!showNotes) return null;
     return h('details', { class: 'panel panel-details', open: phase.kind === 'discussion' || null, 'data-keep': `notes-${phase.kind === 'discussion'}` },
       h('summary', null, h('h2', { class: 'summary-heading' }, t('notes.title', { n: (tb.notes || []).length }))),
-      notesView(tb.notes, { names, rounds: view.rounds, currentIndex: phase.index, lang, headingLevel: 3 }));
+      notesView(tb.notes, { names, hiddenNames: hiddenNamesOf(view), rounds: view.rounds, currentIndex: phase.index, lang, headingLevel: 3 }));
   });
 
   // Role card.
@@ -455,7 +455,7 @@ function renderGame() {
     return h('section', { class: 'panel', 'aria-labelledby': 'lobby-heading', testid: 'lobby' },
       h('h2', { id: 'lobby-heading' }, t('lobby.who', { n: lobby.length })),
       h('ul', { class: 'people' }, lobby.map((p) => h('li', { class: 'person', dataset: { playerId: p.player_id } },
-        h('span', { class: 'person-name' }, p.name, p.player_id === S.playerId ? ` (${t('player.you')})` : ''),
+        personName(p, { lang, suffix: p.player_id === S.playerId ? ` (${t('player.you')})` : '' }),
         connBadge(p.player_id === S.playerId ? p.connected && selfOnline : p.connected)))));
   });
 
@@ -477,7 +477,7 @@ function renderGame() {
     return h('section', { class: 'panel', 'aria-labelledby': 'table-heading' },
       h('h2', { id: 'table-heading' }, t('table.yours', { n: tb.table })),
       h('ul', { class: 'people' }, (tb.players || []).map((p) => h('li', { class: 'person' },
-        h('span', { class: 'person-name' }, p.name, p.player_id === S.playerId ? ` (${t('player.you')})` : ''),
+        personName(p, { lang, suffix: p.player_id === S.playerId ? ` (${t('player.you')})` : '' }),
         roleBadge(p.role), connBadge(p.player_id === S.playerId ? p.connected && selfOnline : p.connected),
         progressBadges(p, phase.kind)))));
   });

@@ -7,7 +7,7 @@ import {
   countdown, announce, storage, KEYS,
 } from './common.js';
 import { t, initI18n, onLangChange, followRoomLang, getLang } from './i18n.js';
-import { kindName, textBlock, progressText, decisionView, roleBadge } from './ui.js';
+import { kindName, textBlock, progressText, decisionView, roleBadge, personName } from './ui.js';
 import { decisionChart } from './chart.js';
 import { icon } from './icons.js';
 
@@ -94,7 +94,7 @@ function render() {
           h('p', { class: 'screen-code', testid: 'room-code' }, code),
           view.locked ? h('p', { class: 'notice' }, icon('lock'), ' ', t('screen.locked')) : null,
           h('p', { class: 'screen-count', testid: 'screen-count' }, t('screen.count', { n: lobby.length })),
-          h('ul', { class: 'chips', 'aria-label': t('screen.names') }, lobby.map((p) => h('li', { class: 'chip' }, p.name)))),
+          h('ul', { class: 'chips', 'aria-label': t('screen.names') }, lobby.map((p) => personName(p, { lang, cls: 'chip', tag: 'li' })))),
         qr(360));
     }
     if (phase.kind === 'finished') {
@@ -111,7 +111,7 @@ function render() {
       h('p', { class: 'screen-help' }, t(`screen.help.${phase.kind}`)));
   });
 
-  region(shell.tables, sig(phase.kind, tables.map((tb) => [tb.table, (tb.players || []).map((p) => [p.name, p.role, p.ready, p.voted, p.connected]), !!tb.decision])), () => {
+  region(shell.tables, sig(phase.kind, tables.map((tb) => [tb.table, (tb.players || []).map((p) => [p.name, !!p.name_hidden, p.role, p.ready, p.voted, p.connected]), !!tb.decision])), () => {
     if (!tables.length || phase.kind === 'finished') return null;
     const counting = ['briefing', 'debrief', 'vote'].includes(phase.kind);
     return [
@@ -124,7 +124,7 @@ function render() {
           counting ? h('p', { class: 'screen-table-count' },
             phase.kind === 'vote' ? t('table.votedCount', { k, n: players.length }) : t('table.readyCount', { k, n: players.length })) : null,
           h('ul', { class: 'screen-people' }, players.map((p) => h('li', null,
-            h('span', { class: 'person-name' }, p.name), ' ', roleBadge(p.role),
+            personName(p, { lang }), ' ', roleBadge(p.role),
             counting && (phase.kind === 'vote' ? p.voted : p.ready)
               ? h('span', { class: 'badge badge-done' }, icon('check'), h('span', null, phase.kind === 'vote' ? t('player.voted') : t('player.ready')))
               : null))));

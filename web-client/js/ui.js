@@ -27,6 +27,25 @@ export function choiceBadge(choice) {
     icon(choice), h('span', null, t(`choice.${choice}`)));
 }
 
+/**
+ * A person's name as the server sent it. When the facilitator hid it
+ * (name_hidden) the element is marked (class is-hidden, data-name-hidden) and
+ * shown muted and italic; for everyone but the host the server has already put
+ * its placeholder in `name`, which is in the room's language (`lang`).
+ */
+export function personName(p, { lang, suffix, cls = 'person-name', tag = 'span' } = {}) {
+  const hidden = !!(p && p.name_hidden);
+  const name = (p && p.name) || '';
+  return h(tag, { class: [cls, hidden && 'is-hidden'], dataset: { nameHidden: hidden ? 'true' : null } },
+    hidden && lang ? h('span', { lang }, name) : name,
+    suffix || null);
+}
+
+/** Host only: a badge that says in words that something is hidden from participants. */
+export function hiddenBadge(text, testid) {
+  return h('span', { class: 'badge badge-hidden', testid: testid || null }, icon('hidden'), h('span', null, text));
+}
+
 export function connBadge(connected) {
   return h('span', { class: ['conn', connected ? 'conn-on' : 'conn-off'] },
     icon(connected ? 'online' : 'offline'),
@@ -266,24 +285,37 @@ export function progressText(phase, rounds) {
   return t('phase.progress', { i: phase.index + 1, n });
 }
 
-/** Notes of a table, this round first, then earlier rounds. */
-export function notesView(notes, { names, rounds, currentIndex, lang, headingLevel = 3 } = {}) {
-  const list = notes || [];
+/**
+ * Notes of a table, this round first, then earlier rounds.
+ * A note the facilitator hid (hidden) is marked (class is-hidden, data-hidden)
+ * and shown muted and italic; `hiddenNames` (a Set of player_ids) marks
+ * authors whose name is hidden. `tools(note, index)` may add controls to each
+ * note (the host's), with `index` the note's place in the table's `notes`.
+ */
+export function notesView(notes, { names, rounds, currentIndex, lang, headingLevel = 3, hiddenNames, tools } = {}) {
+  const list = (notes || []).map((n, index) => ({ n, index }));
   if (!list.length) return h('p', { class: 'muted', testid: 'notes-empty' }, t('notes.none'));
   const byRound = new Map();
-  for (const n of list) {
-    if (!byRound.has(n.round)) byRound.set(n.round, []);
-    byRound.get(n.round).push(n);
+  for (const x of list) {
+    if (!byRound.has(x.n.round)) byRound.set(x.n.round, []);
+    byRound.get(x.n.round).push(x);
   }
   const order = [...byRound.keys()].sort((a, b) => (a === currentIndex ? -1 : b === currentIndex ? 1 : b - a));
   return h('div', { class: 'notes', testid: 'notes-list' }, order.map((ri) => {
     const r = rounds && rounds[ri];
     return h('div', { class: 'notes-round' },
       h(`h${headingLevel}`, null, r ? r.title : t('notes.round', { n: Number(ri) + 1 })),
-      h('ul', { class: 'note-items' }, byRound.get(ri).map((n) => h('li', { class: ['note', `note-${n.kind}`], dataset: { kind: n.kind } },
+      h('ul', { class: 'note-items' }, byRound.get(ri).map(({ n, index }) => {
+        const authorHidden = !!(hiddenNames && hiddenNames.has(n.player_id));
+        return h('li', {
+          class: ['note', `note-${n.kind}`, n.hidden && 'is-hidden'],
+          dataset: { kind: n.kind, noteIndex: index, hidden: n.hidden ? 'true' : null },
+        },
         h('span', { class: 'note-kind' }, noteKindName(n.kind)),
         textBlock(n.text, { lang, cls: 'note-text' }),
-        h('span', { class: 'note-by' }, '— ', (names && names.get(n.player_id)) || t('player.unknown'))))));
+        h('span', { class: ['note-by', authorHidden && 'is-hidden'] }, '— ', (names && names.get(n.player_id)) || t('player.unknown')),
+        tools ? tools(n, index) : null);
+      })));
   }));
 }
 

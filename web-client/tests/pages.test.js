@@ -237,6 +237,130 @@ describe('single pages and edge states', { timeout: 300000 }, () => {
     await context.close();
   });
 
+  it('the facilitator hides a note and a name from the participants, and shows them again', { timeout: 180000 }, async () => {
+    const HIDDEN = 'verborgen door de spelleider';
+    const { room, host_token: token } = await createRoom();
+    const contexts = [];
+    try {
+      const host = await newPage(browser, 'moderation-host', problems, { viewport: { width: 1280, height: 900 } });
+      contexts.push(host.context);
+      await host.page.goto(`${BASE_URL}/`);
+      await host.page.evaluate(([c, tok]) => localStorage.setItem(`democreatie.host.${c}`, tok), [room, token]);
+      await host.page.goto(`${BASE_URL}/host?room=${room}`);
+      await host.page.getByTestId('host-start').waitFor();
+
+      const names = ['Anna', 'Bram', 'Chris'];
+      const phones = [];
+      for (const name of names) {
+        const phone = await newPhone(browser, `moderation-${name}`, problems);
+        contexts.push(phone.context);
+        await phone.page.goto(`${BASE_URL}/join/${room}`);
+        await phone.page.getByTestId('join-name').fill(name);
+        await phone.page.getByTestId('join-submit').click();
+        await phone.page.getByTestId('lobby').waitFor();
+        phones.push(phone);
+      }
+      const anna = phones[0].page;
+      const pidOf = async (testid, name) => host.page.locator(`[data-testid="${testid}"]`, { hasText: name }).first().getAttribute('data-player-id');
+      const pageText = (page) => page.evaluate(() => document.body.textContent);
+
+      // In the lobby: Chris's name is hidden from the others, then shown again.
+      await host.page.getByTestId('lobby-player').nth(2).waitFor();
+      const chris = await pidOf('lobby-player', 'Chris');
+      await host.page.getByTestId(`hide-name-${chris}`).click();
+      await host.page.getByTestId(`name-hidden-${chris}`).waitFor();
+      await anna.getByTestId('lobby').locator('.person-name.is-hidden', { hasText: HIDDEN }).waitFor();
+      assert.ok(!(await pageText(anna)).includes('Chris'), 'the hidden name is nowhere in the lobby of another phone');
+      await host.page.getByTestId(`hide-name-${chris}`).click();
+      await anna.getByTestId('lobby').getByText('Chris', { exact: true }).waitFor();
+
+      // Start and go to the first discussion round.
+      await host.page.getByTestId('host-start').click();
+      await host.page.locator('[data-testid="phase"][data-phase-index="0"]').waitFor();
+      for (let i = 0; i < 5; i += 1) {
+        const kind = await host.page.getByTestId('phase').getAttribute('data-phase-kind');
+        if (kind === 'discussion') break;
+        const index = Number(await host.page.getByTestId('phase').getAttribute('data-phase-index'));
+        await host.page.getByTestId('host-next').click();
+        await host.page.locator(`[data-testid="phase"][data-phase-index="${index + 1}"]`).waitFor();
+      }
+      assert.equal(await host.page.getByTestId('phase').getAttribute('data-phase-kind'), 'discussion');
+
+      // Anna and Bram each post a note.
+      const notes = ['Er moet een bankje bij de baan', 'Deze notitie past niet in de zaal'];
+      for (let i = 0; i < 2; i += 1) {
+        const { page } = phones[i];
+        await page.locator('[data-testid="phase"][data-phase-kind="discussion"]').waitFor();
+        const first = page.locator('[data-testid^="note-kind-"]').first();
+        if ((await first.evaluate((el) => el.tagName)) === 'INPUT') await first.check();
+        await page.getByTestId('note-text').fill(notes[i]);
+        await page.getByTestId('note-submit').click();
+        await page.getByTestId('notes-list').getByText(notes[i]).waitFor();
+      }
+      await anna.getByTestId('notes-list').getByText(notes[1]).waitFor();
+      const bram = await pidOf('table-player', 'Bram');
+      const bramTable = host.page.locator('article[data-testid^="table-"]', { has: host.page.locator(`[data-testid="table-player"][data-player-id="${bram}"]`) });
+      const tableNo = Number((await bramTable.first().getAttribute('data-testid')).slice('table-'.length));
+      assert.equal((await anna.getByTestId('table-number').textContent()).trim(), (await phones[1].page.getByTestId('table-number').textContent()).trim(),
+        'Anna and Bram sit at the same table');
+      const noteItem = host.page.getByTestId(`table-${tableNo}`).locator('.note', { hasText: notes[1] });
+      const index = Number(await noteItem.getAttribute('data-note-index'));
+      const hideNote = host.page.getByTestId(`hide-note-${tableNo}-${index}`);
+      assert.match(await hideNote.getAttribute('aria-label'), /Verbergen: notitie van Bram/, 'the button names the note and its author');
+
+      // The facilitator hides Bram's note by keyboard, and Bram's name.
+      await hideNote.focus();
+      await host.page.keyboard.press('Enter');
+      await host.page.getByTestId(`note-hidden-${tableNo}-${index}`).waitFor();
+      assert.equal((await hideNote.textContent()).trim(), 'Weer tonen');
+      assert.equal(await host.page.evaluate(() => document.activeElement && document.activeElement.dataset.testid), `hide-note-${tableNo}-${index}`,
+        'focus stays on the button');
+      assert.ok(await noteItem.getByText(notes[1]).count(), 'the host still sees the original text');
+      await host.page.getByTestId(`hide-name-${bram}`).click();
+      await host.page.getByTestId(`name-hidden-${bram}`).waitFor();
+      assert.equal((await host.page.getByTestId(`hide-name-${bram}`).textContent()).trim(), 'Naam weer tonen');
+
+      // Anna's phone shows the server's words instead, and the original nowhere.
+      await anna.locator('.note.is-hidden .note-text', { hasText: HIDDEN }).waitFor();
+      await anna.locator('.person-name.is-hidden', { hasText: HIDDEN }).first().waitFor();
+      const text = await pageText(anna);
+      assert.ok(!text.includes(notes[1]), 'the hidden note is nowhere on the phone');
+      assert.ok(!text.includes('Bram'), 'the hidden name is nowhere on the phone');
+      assert.ok(text.includes(notes[0]), 'the other note is still there');
+      const style = await anna.locator('.note.is-hidden .note-text').first().evaluate((el) => getComputedStyle(el).fontStyle);
+      assert.equal(style, 'italic', 'a hidden note is shown in italics');
+      await audit(anna, 'phone with a hidden note and name');
+      await check320(anna, 'phone with a hidden note and name');
+      await shot(anna, 'pages-moderation-phone');
+
+      // The big screen shows the words too.
+      const screen = await newPage(browser, 'moderation-screen', problems, { viewport: { width: 1600, height: 900 } });
+      contexts.push(screen.context);
+      await screen.page.goto(`${BASE_URL}/screen/${room}`);
+      await screen.page.locator('.person-name.is-hidden', { hasText: HIDDEN }).waitFor();
+      assert.ok(!(await pageText(screen.page)).includes('Bram'), 'the hidden name is not on the big screen');
+
+      await audit(host.page, 'host with a hidden note and name');
+      await check320(host.page, 'host with a hidden note and name');
+      await assertTapTargets(host.page, 'host dashboard');
+      await shot(host.page, 'pages-moderation-host');
+
+      // Show again: the text and the name are back.
+      await hideNote.click();
+      await host.page.getByTestId(`note-hidden-${tableNo}-${index}`).waitFor({ state: 'detached' });
+      await host.page.getByTestId(`hide-name-${bram}`).click();
+      await host.page.getByTestId(`name-hidden-${bram}`).waitFor({ state: 'detached' });
+      await anna.getByTestId('notes-list').getByText(notes[1]).waitFor();
+      await anna.locator('.person-name', { hasText: 'Bram' }).first().waitFor();
+      await screen.page.locator('.person-name', { hasText: 'Bram' }).waitFor();
+      assert.equal(await anna.locator('.is-hidden').count(), 0, 'nothing is marked hidden any more');
+      assert.ok(!(await pageText(anna)).includes(HIDDEN), 'the placeholder is gone');
+      assert.equal((await hideNote.textContent()).trim(), 'Verbergen');
+    } finally {
+      for (const c of contexts) await c.close();
+    }
+  });
+
   it('nothing ran that should not: no uncaught error, no dialog, no CSP violation', () => {
     assert.deepEqual(problems, []);
   });
