@@ -126,6 +126,7 @@ export default {
   'card.values': 'Values',
   'card.conditions': 'Conditions',
   'card.goal': 'Your secret goal',
+  'card.goalPrivate': 'Secret goal (only for this player and the facilitator)',
   'card.goalHint': 'Only you and the facilitator can see this.',
   'card.prompt': 'For you in this round',
   'case.title': 'The case',
@@ -263,6 +264,7 @@ export default {
   'error.invalid_options': 'A setting is not right.',
 
   // facilitator: new game
+  'setup.folderProblems': 'The server cannot read these case files ({n}). The other cases still work.',
   'setup.title': 'Create a new game',
   'setup.lead': 'Choose a case, choose the settings and create the game. Then you see the code and the QR code for the players.',
   'setup.myRooms': 'Your games on this device',
@@ -290,6 +292,7 @@ export default {
   'setup.check': 'Check',
   'setup.checking': 'Checking…',
   'setup.tomlEmpty': 'First paste the text of a case.',
+  'setup.previewAll': 'Preview the whole case as players see it',
   'setup.tomlOk': 'This case is fine.',
   'setup.tomlErrors': 'The case has {n} error(s):',
   'setup.at': 'Line {line}, column {column}:',
@@ -440,6 +443,7 @@ export default {
   'scenario.kicker': 'Case preview',
   'scenario.play': 'Play this case',
   'scenario.roles': 'Roles and role cards',
+  'scenario.goalsShown': 'You also see the secret goals here, because this is your own case. A player only sees the goal on their own role card.',
   'scenario.weight': 'Weight {n} · {k} role card(s)',
   'scenario.rounds': 'Rounds',
   'scenario.notes': 'Notes: {kinds}',

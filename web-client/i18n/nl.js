@@ -126,6 +126,7 @@ export default {
   'card.values': 'Waarden',
   'card.conditions': 'Randvoorwaarden',
   'card.goal': 'Jouw geheime doel',
+  'card.goalPrivate': 'Geheim doel (alleen voor deze speler en de spelleider)',
   'card.goalHint': 'Alleen jij en de spelleider zien dit.',
   'card.prompt': 'Voor jou in deze ronde',
   'case.title': 'De casus',
@@ -263,6 +264,7 @@ export default {
   'error.invalid_options': 'Een instelling klopt niet.',
 
   // spelleider: nieuw spel
+  'setup.folderProblems': 'Deze casusbestanden kan de server niet lezen ({n}). De andere casussen werken gewoon.',
   'setup.title': 'Nieuw spel maken',
   'setup.lead': 'Kies een casus, kies de instellingen en maak het spel. Daarna zie je de code en de QR-code voor de spelers.',
   'setup.myRooms': 'Jouw spellen op dit apparaat',
@@ -290,6 +292,7 @@ export default {
   'setup.check': 'Controleren',
   'setup.checking': 'Bezig met controleren…',
   'setup.tomlEmpty': 'Plak eerst de tekst van een casus.',
+  'setup.previewAll': 'Bekijk de hele casus zoals spelers hem zien',
   'setup.tomlOk': 'Deze casus is in orde.',
   'setup.tomlErrors': 'De casus heeft {n} fout(en):',
   'setup.at': 'Regel {line}, kolom {column}:',
@@ -440,6 +443,7 @@ export default {
   'scenario.kicker': 'Casus bekijken',
   'scenario.play': 'Speel deze casus',
   'scenario.roles': 'Rollen en rolkaarten',
+  'scenario.goalsShown': 'Je ziet hier ook de geheime doelen, omdat dit je eigen casus is. Een speler ziet alleen het doel op zijn eigen rolkaart.',
   'scenario.weight': 'Gewicht {n} · {k} rolkaart(en)',
   'scenario.rounds': 'Rondes',
   'scenario.notes': 'Notities: {kinds}',

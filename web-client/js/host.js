@@ -1,7 +1,8 @@
 // host.js: /host — the facilitator.
 //
 // Without ?room: choose a built-in case (or paste/upload a TOML case and see
-// its errors at their lines), set the options and create a room. The host
+// its errors at their lines, or the whole case as players see it, goals
+// included), set the options and create a room. The host
 // token is stored in localStorage ("democreatie.host.CODE") and the page goes
 // to /host?room=CODE, the dashboard, which a reload resumes.
 
@@ -13,7 +14,7 @@ import { t, initI18n, onLangChange, getLang } from './i18n.js';
 import {
   ROLES, roleBadge, choiceBadge, connBadge, kindName, textBlock, cardView, eventView, decisionView,
   ruleView, notesView, roundPlan, progressText, progressBadges, errorText, formStatus, roleName,
-  personName, hiddenBadge,
+  personName, hiddenBadge, tagLabel, scenarioPreview,
 } from './ui.js';
 import { icon } from './icons.js';
 
@@ -36,6 +37,7 @@ function setup() {
   const S = {
     list: null,
     listError: false,
+    problems: [], // broken files in the server's scenario folder: [{file, line, column, message}]
     filter: { gear: '', moment: '', language: '' },
     source: 'builtin',
     selected: null,
@@ -85,7 +87,7 @@ function setup() {
 
   function renderSource() {
     const sel = S.selected;
-    region(sourceRegion, sig(S.source, S.list && S.list.length, S.listError, S.filter, sel, S.details.has(sel), S.check, S.checking), () => {
+    region(sourceRegion, sig(S.source, S.list && S.list.length, S.listError, S.problems.length, S.filter, sel, S.details.has(sel), S.check, S.checking), () => {
       const modes = ['builtin', 'toml'].map((m) => {
         const id = `source-${m}`;
         return h('label', { class: 'option', for: id },
@@ -100,13 +102,6 @@ function setup() {
           h('div', { class: 'option-grid option-grid-2' }, modes)),
         S.source === 'builtin' ? builtinPanel() : tomlPanel());
     });
-  }
-
-  function tagLabel(kind, value) {
-    if (!value) return null;
-    const key = `tag.${kind}.${value}`;
-    const s = t(key);
-    return s === key ? value : s;
   }
 
   function builtinPanel() {
@@ -156,7 +151,19 @@ function setup() {
           h('legend', { class: 'label' }, t('setup.chooseLegend')),
           h('ul', { class: 'scenario-list', testid: 'scenario-list' }, items))
         : h('p', { class: 'notice' }, t('setup.noMatch')),
-      S.selected && S.details.has(S.selected) ? scenarioSummary(S.details.get(S.selected)) : null);
+      S.selected && S.details.has(S.selected) ? scenarioSummary(S.details.get(S.selected)) : null,
+      folderProblems());
+  }
+
+  // Files in the server's scenario folder that could not be read: a trainer editing a case
+  // sees the line and the message here, while the other cases stay available.
+  function folderProblems() {
+    if (!S.problems.length) return null;
+    return h('section', { class: 'check-errors', testid: 'folder-problems', 'aria-labelledby': 'folder-problems-h' },
+      h('h3', { id: 'folder-problems-h' }, t('setup.folderProblems', { n: S.problems.length })),
+      h('ul', { class: 'error-list' }, S.problems.map((p) =>
+        h('li', { class: 'error-item' },
+          h('code', null, `${p.file}:${p.line}:${p.column}`), ' ', h('span', null, p.message || '')))));
   }
 
   async function selectScenario(id) {
@@ -236,9 +243,16 @@ function setup() {
     if (!c) return null;
     if (c.ok) {
       const sc = c.scenario;
-      return h('div', { class: 'check-ok', role: 'status', testid: 'toml-ok' },
-        h('p', null, icon('check'), ' ', h('strong', null, t('setup.tomlOk')), sc && sc.title ? [' ', h('span', { lang: sc.language }, sc.title)] : null),
-        sc ? scenarioSummary(sc) : null);
+      return [
+        h('div', { class: 'check-ok', role: 'status', testid: 'toml-ok' },
+          h('p', null, icon('check'), ' ', h('strong', null, t('setup.tomlOk')), sc && sc.title ? [' ', h('span', { lang: sc.language }, sc.title)] : null),
+          sc ? scenarioSummary(sc) : null),
+        // The whole case, goals included (the facilitator wrote them), folded away
+        // so that the setup page stays short.
+        sc ? h('details', { class: 'case-preview', testid: 'pasted-preview', 'data-keep': 'pasted-preview' },
+          h('summary', null, t('setup.previewAll')),
+          scenarioPreview(sc, { showGoals: true, headingLevel: 3 })) : null,
+      ];
     }
     const errs = c.errors || [];
     return h('div', { class: 'check-errors', role: 'alert', testid: 'toml-errors' },
@@ -354,6 +368,12 @@ function setup() {
   });
 
   renderAll();
+  api('/api/scenarios/problems').then((res) => {
+    if (res.ok && Array.isArray(res.data)) {
+      S.problems = res.data;
+      renderAll();
+    }
+  });
   api('/api/scenarios').then((res) => {
     if (res.ok && Array.isArray(res.data)) {
       S.list = res.data;

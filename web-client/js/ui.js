@@ -2,7 +2,7 @@
 // Every text that came from a person or a scenario goes in as text (h() makes
 // text nodes), never as markup.
 
-import { h, fraction, speechLang } from './common.js';
+import { h, fraction, speechLang, uid } from './common.js';
 import { t } from './i18n.js';
 import { icon } from './icons.js';
 
@@ -117,8 +117,13 @@ window.addEventListener('pagehide', stopSpeaking);
 
 // ---------------------------------------------------------------- cards
 
-/** A persona card. showGoal: the player's own card or the facilitator. */
-export function cardView(card, { role, prompt, lang, headingLevel = 3, testid = 'role-card' } = {}) {
+/**
+ * A persona card. A goal on the card is shown: to the player whose card it is
+ * ("your secret goal"), or, with privateGoal, to someone else who may see it
+ * (the facilitator, the case's author), marked as private and left out of the
+ * read-aloud text.
+ */
+export function cardView(card, { role, prompt, lang, headingLevel = 3, testid = 'role-card', privateGoal = false } = {}) {
   if (!card) return null;
   const H = `h${headingLevel}`;
   const Hs = `h${Math.min(6, headingLevel + 1)}`;
@@ -127,7 +132,7 @@ export function cardView(card, { role, prompt, lang, headingLevel = 3, testid = 
   const readText = () => [card.name, card.text,
     values.length ? `${t('card.values')}: ${values.join('. ')}` : '',
     conditions.length ? `${t('card.conditions')}: ${conditions.join('. ')}` : '',
-    card.goal ? `${t('card.goal')}: ${card.goal}` : '',
+    card.goal && !privateGoal ? `${t('card.goal')}: ${card.goal}` : '',
     prompt ? `${t('card.prompt')}: ${prompt}` : ''].filter(Boolean).join('. ');
   return h('article', { class: ['card', role && `role-${role}`], testid, dataset: { role } },
     h('div', { class: 'card-head' },
@@ -141,10 +146,12 @@ export function cardView(card, { role, prompt, lang, headingLevel = 3, testid = 
     conditions.length ? h('div', { class: 'card-list' },
       h(Hs, null, t('card.conditions')),
       h('ul', { lang }, conditions.map((v) => h('li', null, v)))) : null,
-    card.goal ? h('div', { class: 'card-goal' },
-      h(Hs, null, t('card.goal')),
+    card.goal ? h('div', { class: ['card-goal', privateGoal && 'is-private'], dataset: { private: privateGoal ? 'true' : null } },
+      privateGoal
+        ? h(Hs, { class: 'card-goal-head' }, icon('lock'), h('span', null, t('card.goalPrivate')))
+        : h(Hs, null, t('card.goal')),
       textBlock(card.goal, { lang, testid: 'card-goal' }),
-      h('p', { class: 'hint' }, t('card.goalHint'))) : null,
+      privateGoal ? null : h('p', { class: 'hint' }, t('card.goalHint'))) : null,
     prompt ? h('div', { class: 'card-prompt' },
       h(Hs, null, t('card.prompt')),
       textBlock(prompt, { lang, testid: 'role-prompt' })) : null);
@@ -157,6 +164,73 @@ export function eventView(event, { lang, headingLevel = 3 } = {}) {
     h(`h${headingLevel}`, { lang }, event.title),
     textBlock(event.text, { lang }),
     readAloudButton(() => `${event.title}. ${event.text}`, lang, t('read.event')));
+}
+
+// ---------------------------------------------------------------- case preview
+
+/** A case's gear or moment tag in words (the value itself when there is no word for it). */
+export function tagLabel(kind, value) {
+  if (!value) return null;
+  const key = `tag.${kind}.${value}`;
+  const s = t(key);
+  return s === key ? value : s;
+}
+
+/**
+ * The whole case as participants will see it: the case text (with read
+ * aloud), every role card per role, the rounds with their prompts (for all
+ * and per role), the decision rule in plain words and the event cards.
+ * Used by the preview page (/scenarios/{id}) and by the host setup after a
+ * pasted case checked out. showGoals: also show each card's private goal,
+ * marked as such (served cases never carry goals; a pasted case is the
+ * facilitator's own). headingLevel: the level of the section headings.
+ */
+export function scenarioPreview(sc, { showGoals = false, headingLevel = 2 } = {}) {
+  if (!sc) return null;
+  const lang = sc.language || 'nl';
+  const roles = sc.roles || {};
+  const rounds = sc.rounds || [];
+  const events = sc.events || [];
+  const hx = (n) => `h${Math.min(6, headingLevel + n)}`;
+  const section = (title, ...content) => {
+    const id = uid('preview');
+    return h('section', { class: 'panel', 'aria-labelledby': id }, h(hx(0), { id }, title), content);
+  };
+  return h('div', { class: 'scenario-preview', testid: 'scenario-preview' },
+    section(t('case.title'),
+      sc.case && sc.case.text ? [readAloudButton(() => sc.case.text, lang, t('read.case')),
+        textBlock(sc.case.text, { lang, cls: 'case-text', testid: 'case-text' })] : null),
+
+    section(t('scenario.roles'),
+      showGoals ? h('p', { class: 'hint' }, t('scenario.goalsShown')) : null,
+      ROLES.map((r) => {
+        const role = roles[r];
+        if (!role) return null;
+        const cards = role.cards || [];
+        return h('div', { class: 'role-block' },
+          h(hx(1), null, roleBadge(r, { big: true })),
+          h('p', { class: 'muted' }, t('scenario.weight', { n: role.weight ?? 1, k: cards.length })),
+          h('div', { class: 'card-grid' }, cards.map((c) => cardView(showGoals ? c : { ...c, goal: undefined },
+            { role: r, lang, headingLevel: headingLevel + 2, testid: 'preview-card', privateGoal: true }))));
+      })),
+
+    section(t('scenario.rounds'),
+      h('ol', { class: 'round-list' }, rounds.map((r) => h('li', { class: 'round-item' },
+        h(hx(1), { lang }, r.title),
+        h('p', { class: 'muted' }, kindName(r.kind), typeof r.minutes === 'number' ? ` · ${t('plan.minutes', { n: r.minutes })}` : ''),
+        r.prompt ? textBlock(r.prompt, { lang }) : null,
+        r.prompts && Object.keys(r.prompts).length ? h('ul', { class: 'plain' }, ROLES.filter((x) => r.prompts[x]).map((x) =>
+          h('li', null, roleBadge(x), ' ', h('span', { lang }, r.prompts[x])))) : null,
+        r.kind === 'discussion' && Array.isArray(r.notes) && r.notes.length
+          ? h('p', null, t('scenario.notes', { kinds: r.notes.map(noteKindName).join(', ') })) : null,
+        r.draw_event ? h('p', null, t('scenario.drawEvent')) : null,
+        r.kind === 'proposal' && Array.isArray(r.proposers) && r.proposers.length
+          ? h('p', null, t('scenario.proposers', { roles: r.proposers.map(roleName).join(', ') })) : null)))),
+
+    section(t('scenario.decision'), ruleView(sc.decision, { open: true })),
+
+    events.length ? section(t('scenario.events'),
+      h('ul', { class: 'event-list' }, events.map((e) => h('li', null, eventView(e, { lang, headingLevel: headingLevel + 1 }))))) : null);
 }
 
 // ---------------------------------------------------------------- decisions

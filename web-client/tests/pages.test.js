@@ -1,9 +1,11 @@
 // Single pages and edge states: the start page, unknown rooms, the case
-// preview, TOML errors at their lines, the language switch, keyboard use,
+// preview, TOML errors at their lines, the preview of a pasted case, the language switch, keyboard use,
 // tap targets, reduced motion, a bad stored token and a second tab that
 // replaces the first.
 
 const { describe, it, before, after } = require('node:test');
+const fs = require('node:fs');
+const path = require('node:path');
 const {
   assert, BASE_URL, launch, newPage, newPhone, audit, shot, check320, assertNoInjectedMarkup,
 } = require('./helpers');
@@ -118,6 +120,62 @@ describe('single pages and edge states', { timeout: 300000 }, () => {
     await audit(page, 'host setup with TOML errors');
     await check320(page, 'host setup with TOML errors');
     await shot(page, 'pages-toml-errors');
+    await context.close();
+  });
+
+  it('a pasted case that checks out can be read in full, private goals marked', { timeout: 120000 }, async () => {
+    const src = fs.readFileSync(path.join(__dirname, '..', '..', 'scenarios', 'buurthuis.toml'), 'utf8');
+    const id = `buurthuis-plak-${Date.now().toString(36)}`;
+    const toml = src.replace(/^id = "buurthuis"$/m, `id = "${id}"`);
+    assert.notEqual(toml, src, 'the id line was changed');
+    // What the file holds, read the plain way: every card's name, the first case line, a goal.
+    const names = [...toml.matchAll(/^name = "([^"]+)"$/mg)].map((m) => m[1]);
+    const goals = [...toml.matchAll(/^goal = "([^"]+)"$/mg)].map((m) => m[1]);
+    const goal = goals[0];
+    const caseLine = (toml.match(/^text = """\n(.+)$/m) || [])[1];
+    assert.ok(names.length >= 6 && goal && caseLine, 'the file has cards, a goal and a case text');
+
+    const { page, context } = await newPage(browser, 'pasted-preview', problems, { viewport: { width: 1100, height: 900 } });
+    await page.goto(`${BASE_URL}/host`);
+    await page.getByTestId('source-toml').check();
+    await page.getByTestId('toml-text').fill(toml);
+    await page.getByTestId('toml-check').click();
+    await page.getByTestId('toml-ok').waitFor();
+    const preview = page.getByTestId('pasted-preview');
+    assert.equal(await preview.evaluate((el) => el.tagName), 'DETAILS');
+    assert.equal(await preview.evaluate((el) => el.open), false, 'the preview starts folded away');
+    await audit(page, 'host setup with a pasted case that checks out');
+    await preview.locator(':scope > summary').click();
+    await preview.getByTestId('case-text').waitFor();
+    assert.ok((await preview.getByTestId('case-text').textContent()).includes(caseLine), 'the case text is shown');
+    const shown = await preview.getByTestId('card-name').allTextContents();
+    for (const name of names) assert.ok(shown.includes(name), `card "${name}" is shown`);
+    assert.equal(await preview.getByTestId('preview-card').count(), names.length, 'one card per card of the file');
+    const goalBox = preview.locator('.card-goal', { hasText: goal });
+    await goalBox.waitFor();
+    assert.equal(await goalBox.getAttribute('data-private'), 'true');
+    assert.ok((await goalBox.textContent()).includes('Geheim doel (alleen voor deze speler en de spelleider)'), 'the goal is marked as private');
+    assert.equal(await preview.getByTestId('card-goal').count(), goals.length, 'every goal of the file is shown');
+    assert.ok(await preview.getByTestId('event-card').count() >= 1, 'the event cards are shown');
+    assert.ok(await preview.locator('.round-item').count() >= 3, 'the rounds are shown');
+    await audit(page, 'host setup with the whole pasted case open');
+    await check320(page, 'host setup with the whole pasted case open');
+    await shot(page, 'pages-pasted-preview');
+    await context.close();
+  });
+
+  it('a broken file in the scenario folder is shown with its line, and the other cases stay', { timeout: 120000 }, async () => {
+    // scripts/browser-tests.sh starts the server with --scenarios holding kapot.toml.
+    const { page, context } = await newPage(browser, 'folder-problems', problems);
+    await page.goto(`${BASE_URL}/host`);
+    await page.getByTestId('scenario-list').waitFor();
+    const box = page.getByTestId('folder-problems');
+    await box.waitFor();
+    const text = await box.textContent();
+    assert.ok(/kapot\.toml:2:1/.test(text), `the file, line and column are shown: ${text}`);
+    assert.ok(text.includes('did you mean `title`?'), 'the message is shown');
+    assert.ok(await page.getByTestId('scenario-skatebaan').count() === 1, 'the built-in cases stay available');
+    await audit(page, 'host setup with a broken case file in the folder');
     await context.close();
   });
 
