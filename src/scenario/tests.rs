@@ -189,3 +189,12 @@ fn the_schema_describes_the_format() {
     assert!(s["$defs"]["Round"]["properties"]["minutes"]["maximum"] == 180);
     assert_eq!(s["additionalProperties"], false);
 }
+
+#[test]
+fn the_committed_schema_is_the_generated_one() {
+    // docs/scenario.schema.json is what the `#:schema` line of every built-in case points
+    // at; regenerate it with `democreatie scenario schema > docs/scenario.schema.json`.
+    let committed: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/scenario.schema.json")).expect("the committed schema is JSON");
+    assert_eq!(&committed, schema(), "docs/scenario.schema.json is out of date");
+}
