@@ -383,7 +383,11 @@ fn observe(track: &Mutex<Track>, me: usize, text: &str) {
     });
 }
 
-async fn read_loop(mut ws: Ws, me: usize, track: Arc<Mutex<Track>>, stop: Instant) {
+/// Reads until `stop`, checking every text message against the notes `me` waits for.
+async fn read_loop<S>(mut ws: S, me: usize, track: Arc<Mutex<Track>>, stop: Instant)
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
     loop {
         let left = stop.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, ws.next()).await {
@@ -406,20 +410,8 @@ async fn player_loop(
     stop_all: Instant,
     sent: Arc<Mutex<u64>>,
 ) {
-    let (mut sink, mut stream) = ws.split();
-    let reader = {
-        let track = track.clone();
-        tokio::spawn(async move {
-            loop {
-                let left = stop_all.saturating_duration_since(Instant::now());
-                match tokio::time::timeout(left, stream.next()).await {
-                    Ok(Some(Ok(Message::Text(t)))) => observe(&track, me, &t),
-                    Ok(Some(Ok(_))) => {}
-                    _ => break,
-                }
-            }
-        })
-    };
+    let (mut sink, stream) = ws.split();
+    let reader = tokio::spawn(read_loop(stream, me, track.clone(), stop_all));
     let phase = rand::rng().random_range(0.0..interval);
     let mut next = Instant::now() + Duration::from_secs_f64(phase);
     let mut k = 0;
