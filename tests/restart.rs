@@ -11,8 +11,27 @@ use std::process::{Child, Command, Stdio};
 use serde_json::{Value, json};
 use support::*;
 
+/// The server process; killed when dropped, so a failing assertion leaves nothing running.
+struct Server(Child);
+
+impl Server {
+    fn kill(&mut self) -> std::io::Result<()> {
+        self.0.kill()
+    }
+    fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        self.0.wait()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the real binary; answers the process and the address it listens on.
-fn spawn_server(data: &Path, extra: &[&str]) -> (Child, SocketAddr, Vec<String>) {
+fn spawn_server(data: &Path, extra: &[&str]) -> (Server, SocketAddr, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_democreatie"))
         .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
         .arg(data)
@@ -38,7 +57,7 @@ fn spawn_server(data: &Path, extra: &[&str]) -> (Child, SocketAddr, Vec<String>)
                 // Keep collecting what the server logs next (room restores come first).
                 std::thread::sleep(std::time::Duration::from_millis(100));
                 seen.extend(rx.try_iter());
-                return (child, addr, seen);
+                return (Server(child), addr, seen);
             }
             seen.push(line);
         }
@@ -243,4 +262,28 @@ fn the_server_refuses_a_taken_address_and_an_unwritable_data_folder() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot be used") && err.lines().count() == 1, "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_store_writes_and_exits_cleanly() {
+    let data = temp_dir("sigterm");
+    let (mut server, addr, _) = spawn_server(&data, &[]);
+    let (code, _) = create_room(addr, json!({"scenario": "skatebaan"})).await;
+    Client::join(addr, &code, "Anna", None).await;
+    let pid = server.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = server.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10), "the server did not stop on SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    // The join is in the store: the room comes back with Anna in it.
+    let (_server, addr, _) = spawn_server(&data, &[]);
+    let (_, summary) = get(addr, &format!("/api/rooms/{code}")).await;
+    let summary: Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(summary["players"], 1);
 }

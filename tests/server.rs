@@ -485,3 +485,23 @@ async fn scenario_files_are_picked_up_when_they_change_and_a_broken_one_harms_no
     create_room(addr, json!({"scenario": "eigen-casus"})).await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auto_advance_room_moves_on_when_its_countdown_runs_out() {
+    let server = start("auto").await;
+    let addr = server.addr;
+    // The first round has no countdown; `extend` gives it one of a second.
+    let text = std::fs::read_to_string("scenarios/skatebaan.toml").unwrap().replacen("minutes = 5\n", "\n", 1);
+    let (code, host_token) = create_room(addr, json!({"scenario_toml": text, "options": {"auto_advance": true}})).await;
+    let mut host = Client::host(addr, &code, &host_token).await;
+    for n in ["A", "B", "C"] {
+        Client::join(addr, &code, n, None).await;
+    }
+    let v = host.ok(json!({"type": "start"})).await;
+    assert_eq!(v["phase"]["index"], 0);
+    assert!(v["phase"]["deadline"].is_null(), "{}", v["phase"]);
+    host.ok(json!({"type": "extend", "seconds": 1})).await;
+    let v = host.view_until("the next round", |v| v["phase"]["index"] == 1).await;
+    assert!(v["phase"]["deadline"].is_string(), "the next round's own countdown starts");
+    server.stop().await;
+}

@@ -203,6 +203,10 @@ fn votes_need_condition_or_reason_and_replace_each_other() {
     assert_eq!(err(g.apply(p(1), &vote("support_if", None, None), 0)), ErrorCode::InvalidInput);
     assert_eq!(err(g.apply(p(1), &vote("object", None, Some(" ")), 0)), ErrorCode::InvalidInput);
     assert_eq!(err(g.apply(p(1), &vote("perhaps", None, None), 0)), ErrorCode::InvalidInput);
+    let long = "é".repeat(281);
+    assert_eq!(err(g.apply(p(1), &vote("support_if", Some(&long), None), 0)), ErrorCode::InvalidInput);
+    assert_eq!(err(g.apply(p(1), &vote("object", None, Some(&long)), 0)), ErrorCode::InvalidInput);
+    g.apply(p(1), &vote("object", None, Some(&long[..280 * 2])), 0).unwrap();
     g.apply(p(1), &vote("object", None, Some("Te duur")), 0).unwrap();
     g.apply(p(1), &vote("support_if", Some("Als het veilig is"), None), 0).unwrap();
     let v = g.player(PlayerId(1)).unwrap().vote.clone().unwrap();

@@ -146,6 +146,20 @@ fn texts_have_limits() {
 }
 
 #[test]
+fn every_limit_of_the_format_is_enforced() {
+    let vote = "[[rounds]]\nkind = \"vote\"\ntitle = \"Vote\"";
+    let got = messages(&minimal(vote, "rule = \"consent\"\nmax_objections = 65"));
+    assert_eq!(got, ["21:18: [decision]: `max_objections` must be between 0 and 64, not 65"]);
+    let long_case = minimal(vote, "").replace("text = \"A case\"", &format!("text = \"{}\"", "c".repeat(10_001)));
+    let got = messages(&long_case);
+    assert_eq!(got, ["6:8: [case]: `text` is too long: 10001 characters, at most 10000"]);
+    let many = (0..40).map(|i| format!("[[rounds]]\nkind = \"debrief\"\ntitle = \"R{i}\"\n")).collect::<String>();
+    let got = messages(&minimal(&format!("{vote}\n{many}"), ""));
+    assert_eq!(got.len(), 1);
+    assert!(got[0].ends_with("`rounds` may have at most 40 entries, not 42"), "{got:?}");
+}
+
+#[test]
 fn every_built_in_case_is_valid() {
     let lib = Library::load(None);
     assert_eq!(lib.problems, vec![]);
