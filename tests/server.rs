@@ -505,3 +505,27 @@ async fn an_auto_advance_room_moves_on_when_its_countdown_runs_out() {
     assert!(v["phase"]["deadline"].is_string(), "the next round's own countdown starts");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_room_with_nobody_connected_is_finished() {
+    // --room-idle-hours 0.0005 is 1.8 seconds.
+    let server = start_with("idle", |c| c.room_idle_hours = 0.0005).await;
+    let addr = server.addr;
+    let (code, _) = create_room(addr, json!({"scenario": "skatebaan"})).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        // The summary brings a room that left memory back from the store.
+        let (_, summary) = get(addr, &format!("/api/rooms/{code}")).await;
+        let v: Value = serde_json::from_str(&summary).unwrap();
+        if v["phase"]["kind"] == "finished" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the idle room was not finished: {v}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Finished, it still takes a screen (PROTOCOL.md: watch works in a finished room).
+    let mut screen = Client::watch(addr, &code).await;
+    let v = screen.view_until("state", |_| true).await;
+    assert_eq!(v["phase"]["kind"], "finished");
+    server.stop().await;
+}

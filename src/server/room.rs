@@ -267,7 +267,9 @@ struct Room {
 
 impl Room {
     async fn run(mut self, mut rx: mpsc::Receiver<RoomMsg>) {
-        let mut idle_check = tokio::time::interval(Duration::from_secs(30));
+        // Check for idleness every 30 s, or more often when the idle limit is short.
+        let idle_secs = self.app.config.room_idle_hours * 3600.0;
+        let mut idle_check = tokio::time::interval(Duration::from_secs_f64((idle_secs / 2.0).clamp(0.5, 30.0)));
         loop {
             let auto = self.game.options().auto_advance.then(|| self.game.deadline()).flatten();
             let wake_at = auto.map(|d| {
