@@ -26,11 +26,11 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
-        .route("/", get(|| async { page("index.html") }))
-        .route("/host", get(|| async { page("host.html") }))
-        .route("/join/{code}", get(|Path(c): Path<String>| async move { coded(&c, "join.html") }))
-        .route("/screen/{code}", get(|Path(c): Path<String>| async move { coded(&c, "screen.html") }))
-        .route("/scenarios/{id}", get(|| async { page("scenario.html") }))
+        .route("/", get(|| async { page("index") }))
+        .route("/host", get(|| async { page("host") }))
+        .route("/join/{code}", get(|Path(c): Path<String>| async move { coded(&c, "join") }))
+        .route("/screen/{code}", get(|Path(c): Path<String>| async move { coded(&c, "screen") }))
+        .route("/scenarios/{id}", get(|| async { page("scenario") }))
         .route("/assets/{*path}", get(|Path(p): Path<String>| async move { asset(&p) }))
         .route("/favicon.ico", get(|| async { asset("icons/favicon.svg") }))
         .fallback(|| async { (StatusCode::NOT_FOUND, secure(), "Not found").into_response() })
@@ -45,19 +45,20 @@ fn secure() -> [(header::HeaderName, HeaderValue); 4] {
     ]
 }
 
-fn coded(code: &str, file: &str) -> Response {
+fn coded(code: &str, name: &'static str) -> Response {
     match normalize_code(code) {
-        Some(_) => page(file),
+        Some(_) => page(name),
         None => (StatusCode::NOT_FOUND, secure(), "Not found").into_response(),
     }
 }
 
-fn page(file: &str) -> Response {
-    match Assets::get(file) {
+/// A page: the one HTML shell with its page name filled in (title key, module, body class).
+fn page(name: &'static str) -> Response {
+    match Assets::get("page.html") {
         Some(f) => (
             secure(),
             [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
-            f.data.into_owned(),
+            String::from_utf8_lossy(&f.data).replace("{{page}}", name),
         )
             .into_response(),
         None => (StatusCode::NOT_FOUND, secure(), "Not found").into_response(),
