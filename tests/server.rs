@@ -511,7 +511,7 @@ async fn an_idle_room_with_nobody_connected_is_finished() {
     // --room-idle-hours 0.0005 is 1.8 seconds.
     let server = start_with("idle", |c| c.room_idle_hours = 0.0005).await;
     let addr = server.addr;
-    let (code, _) = create_room(addr, json!({"scenario": "skatebaan"})).await;
+    let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan"})).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         // The summary brings a room that left memory back from the store.
@@ -527,5 +527,13 @@ async fn an_idle_room_with_nobody_connected_is_finished() {
     let mut screen = Client::watch(addr, &code).await;
     let v = screen.view_until("state", |_| true).await;
     assert_eq!(v["phase"]["kind"], "finished");
+    drop(screen);
+    // Once it has left memory again, its report is still there for the facilitator.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let auth = format!("Bearer {host_token}");
+    let (s, body, _) =
+        request(addr, "GET", &format!("/api/rooms/{code}/report.json"), &[("Authorization", &auth)], "").await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(request(addr, "GET", &format!("/api/rooms/{code}/report.json"), &[], "").await.0, 401);
     server.stop().await;
 }

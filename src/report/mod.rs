@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::game::{Game, Stage, Status};
 use crate::scenario::{Language, Role};
-use crate::server::room::{Refusal, rebuild};
+use crate::server::room::rebuild;
 use crate::store::Store;
 
 /// Renders the report of `game` in `format` (`md`, `json` or `csv`): content type and body.
@@ -292,33 +292,6 @@ fn csv(game: &Game) -> String {
         out.push('\n');
     }
     out
-}
-
-/// The report of a room that is only in the store. `Ok(None)`: no such room.
-pub async fn from_store(
-    store: &dyn Store,
-    code: &str,
-    format: &str,
-    token: Option<&str>,
-) -> Result<Option<(String, String)>, Refusal> {
-    let Ok(Ok(Some(stored))) = store.load_room(code).await else { return Ok(None) };
-    if !token.is_some_and(|t| crate::server::token_matches(t, &stored.record.host_token_hash)) {
-        return Err(Refusal::Unauthorized);
-    }
-    match rebuild(&stored) {
-        Ok(r) => Ok(Some(render(&r.game, code, format))),
-        Err(_) => Ok(None),
-    }
-}
-
-/// Whether `token` is the host token of a stored room; `Ok(false)`: no such room.
-pub async fn authorize_stored(store: &dyn Store, code: &str, token: Option<&str>) -> Result<bool, Refusal> {
-    let Ok(Ok(Some(stored))) = store.load_room(code).await else { return Ok(false) };
-    if token.is_some_and(|t| crate::server::token_matches(t, &stored.record.host_token_hash)) {
-        Ok(true)
-    } else {
-        Err(Refusal::Unauthorized)
-    }
 }
 
 /// `democreatie report CODE`: prints the report of a stored room.

@@ -280,23 +280,14 @@ async fn report(
         return not_found();
     };
     let Some(code) = normalize_code(&code) else { return not_found() };
-    let token = bearer(&headers);
-    let result = match app.rooms.get(&code).map(|h| h.clone()) {
-        Some(handle) => {
-            let Some(token) = token else { return unauthorized() };
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            if !handle.send(RoomMsg::Report { token, format: format.to_string(), reply: tx }).await {
-                return not_found();
-            }
-            rx.await.unwrap_or(Err(Refusal::Gone))
-        }
-        // A room no longer in memory (finished and idle) is read from the store.
-        None => match crate::report::from_store(app.store.as_ref(), &code, format, token.as_deref()).await {
-            Ok(Some(r)) => Ok(r),
-            Ok(None) => return not_found(),
-            Err(r) => Err(r),
-        },
-    };
+    // A finished room that left memory comes back from the store for this, like for a session.
+    let Some(handle) = super::room::find(&app, &code).await else { return not_found() };
+    let Some(token) = bearer(&headers) else { return unauthorized() };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    if !handle.send(RoomMsg::Report { token, format: format.to_string(), reply: tx }).await {
+        return not_found();
+    }
+    let result = rx.await.unwrap_or(Err(Refusal::Gone));
     match result {
         Ok((content_type, body)) => {
             let disposition = format!("attachment; filename=\"democreatie-{code}.{format}\"");
@@ -309,27 +300,15 @@ async fn report(
 
 async fn delete_room(State(app): State<Arc<App>>, Path(code): Path<String>, headers: HeaderMap) -> Response {
     let Some(code) = normalize_code(&code) else { return not_found() };
-    let token = bearer(&headers);
-    match app.rooms.get(&code).map(|h| h.clone()) {
-        Some(handle) => {
-            let Some(token) = token else { return unauthorized() };
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            if !handle.send(RoomMsg::Delete { token, reply: tx }).await {
-                return not_found();
-            }
-            match rx.await {
-                Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
-                Ok(Err(Refusal::Unauthorized)) => unauthorized(),
-                _ => not_found(),
-            }
-        }
-        None => match crate::report::authorize_stored(app.store.as_ref(), &code, token.as_deref()).await {
-            Ok(true) => {
-                let _ = app.store.delete(&code).await;
-                StatusCode::NO_CONTENT.into_response()
-            }
-            Ok(false) => not_found(),
-            Err(_) => unauthorized(),
-        },
+    let Some(handle) = super::room::find(&app, &code).await else { return not_found() };
+    let Some(token) = bearer(&headers) else { return unauthorized() };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    if !handle.send(RoomMsg::Delete { token, reply: tx }).await {
+        return not_found();
+    }
+    match rx.await {
+        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(Refusal::Unauthorized)) => unauthorized(),
+        _ => not_found(),
     }
 }
