@@ -27,6 +27,7 @@ fn record(code: &str, toml: &str) -> RoomRecord {
         host_token_hash: hash_token("host"),
         created_ms: 0,
         finished_ms: None,
+        rules_version: 1,
     }
 }
 
@@ -59,8 +60,9 @@ async fn throughput(rooms: usize, seconds: f64) -> f64 {
                         text: format!("Een notitie van kamer {r}, nummer {n}"),
                     },
                     token_hash: None,
+                    sealed: None,
                 };
-                store.append(&code(r), e).await.unwrap().unwrap();
+                store.append(&code(r), e, &[]).await.unwrap().unwrap();
             }
             n
         }));
@@ -96,8 +98,8 @@ async fn restart(rooms: usize) -> (f64, usize) {
         let mut acks = Vec::new();
         for (seq, (actor, command)) in log.into_iter().enumerate() {
             let token_hash = matches!(command, Command::Join { .. }).then(|| hash_token(&format!("{c}-{seq}")));
-            let e = LogEntry { seq: seq as u64 + 1, time_ms: seq as i64, actor, command, token_hash };
-            acks.push(store.append(&c, e));
+            let e = LogEntry { seq: seq as u64 + 1, time_ms: seq as i64, actor, command, token_hash, sealed: None };
+            acks.push(store.append(&c, e, &[]));
             commands += 1;
         }
         for a in acks {

@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //!
+//! - [`code`]: room codes, and how a typed code is read.
 //! - [`scenario`]: the case format (TOML), validation with line and column, JSON Schema, and
 //!   the library of cases on offer.
 //! - [`game`]: the rules of one room as a pure state machine. Knows no sockets, files or
@@ -10,6 +11,7 @@
 //! - [`store`]: the event log and room records in SQLite; replay after a restart.
 //! - [`report`]: session reports as Markdown, JSON and CSV.
 
+pub mod code;
 pub mod game;
 pub mod report;
 pub mod scenario;

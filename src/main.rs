@@ -31,6 +31,10 @@ enum Cmd {
         code: String,
         #[arg(long, default_value = "./data", env = "DEMOCREATIE_DATA_DIR")]
         data_dir: PathBuf,
+        /// A database file to read instead of the one in the data directory (for example
+        /// one the server moved aside as damaged). It is only read, never changed.
+        #[arg(long)]
+        database: Option<PathBuf>,
         #[arg(long, default_value = "md", value_parser = ["md", "json", "csv"])]
         format: String,
     },
@@ -84,6 +88,8 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Some(Cmd::Report { code, data_dir, format }) => democreatie::report::cli(&code, &data_dir, &format),
+        Some(Cmd::Report { code, data_dir, database, format }) => {
+            democreatie::report::cli(&code, &data_dir, database.as_deref(), &format)
+        }
     }
 }

@@ -14,6 +14,7 @@ fn record(code: &str) -> RoomRecord {
         host_token_hash: "hash".into(),
         created_ms: 1_000,
         finished_ms: None,
+        rules_version: 1,
     }
 }
 
@@ -24,6 +25,7 @@ fn entry(seq: u64) -> LogEntry {
         actor: Actor::Newcomer,
         command: Command::Join { name: format!("P{seq}"), real_role: None },
         token_hash: Some(format!("t{seq}")),
+        sealed: None,
     }
 }
 
@@ -36,9 +38,9 @@ async fn logs_survive_reopening_and_retention_purges_only_old_finished_rooms() {
             s.create_room(record(code)).await.unwrap().unwrap();
         }
         for seq in 1..=3 {
-            s.append("BBBBB", entry(seq)).await.unwrap().unwrap();
+            s.append("BBBBB", entry(seq), &[]).await.unwrap().unwrap();
         }
-        assert!(s.append("BBBBB", entry(3)).await.unwrap().is_err(), "a sequence number is never written twice");
+        assert!(s.append("BBBBB", entry(3), &[]).await.unwrap().is_err(), "a sequence number is never written twice");
         s.finish("CCCCC", 10_000).await.unwrap().unwrap();
         s.finish("DDDDD", 50_000).await.unwrap().unwrap();
         assert!(s.code_taken("CCCCC").await.unwrap().unwrap());

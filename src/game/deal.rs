@@ -5,9 +5,9 @@
 #![allow(clippy::needless_range_loop)]
 
 use rand::rngs::ChaCha8Rng;
-use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use super::shuffle::shuffle;
 use crate::scenario::Role;
 
 /// Fewest players a table may have.
@@ -84,7 +84,7 @@ impl Deck {
     pub fn draw(&mut self, rng: &mut ChaCha8Rng) -> Option<usize> {
         if self.remaining.is_empty() {
             self.remaining = (0..self.size).collect();
-            self.remaining.shuffle(rng);
+            shuffle(&mut self.remaining, rng);
         }
         self.remaining.pop()
     }
@@ -96,7 +96,7 @@ impl Deck {
 pub fn assign(players: &[Option<Role>], seats: &[[usize; 3]], swap: bool, rng: &mut ChaCha8Rng) -> Vec<(usize, Role)> {
     let n = players.len();
     let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(rng);
+    shuffle(&mut order, rng);
     let totals: [usize; 3] = std::array::from_fn(|r| seats.iter().map(|s| s[r]).sum());
     debug_assert_eq!(totals.iter().sum::<usize>(), n, "one seat per player");
     // Which role each player gets.
@@ -145,7 +145,7 @@ pub fn assign(players: &[Option<Role>], seats: &[[usize; 3]], swap: bool, rng: &
     let mut result = vec![(0, Role::Resident); n];
     for (r, role) in Role::ALL.iter().enumerate() {
         let mut holders: Vec<usize> = order.iter().copied().filter(|p| role_of[*p] == Some(*role)).collect();
-        holders.shuffle(rng);
+        shuffle(&mut holders, rng);
         let mut it = holders.into_iter();
         for (t, s) in seats.iter().enumerate() {
             for _ in 0..s[r] {

@@ -25,10 +25,15 @@ pub enum ErrorCode {
     InvalidInput,
     NotEnoughPlayers,
     ServerBusy,
+    /// Version 2: the command could not be stored, so nothing changed (a full disk, say).
+    StorageUnavailable,
+    /// Version 2: the room's stored log stops replaying at some command; the room is
+    /// shown as it was up to there, and takes no more commands.
+    RoomReadOnly,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::BadMessage,
         ErrorCode::TooLarge,
         ErrorCode::RateLimited,
@@ -44,6 +49,8 @@ impl ErrorCode {
         ErrorCode::InvalidInput,
         ErrorCode::NotEnoughPlayers,
         ErrorCode::ServerBusy,
+        ErrorCode::StorageUnavailable,
+        ErrorCode::RoomReadOnly,
     ];
 
     pub fn code(self) -> &'static str {
@@ -63,6 +70,8 @@ impl ErrorCode {
             ErrorCode::InvalidInput => "invalid_input",
             ErrorCode::NotEnoughPlayers => "not_enough_players",
             ErrorCode::ServerBusy => "server_busy",
+            ErrorCode::StorageUnavailable => "storage_unavailable",
+            ErrorCode::RoomReadOnly => "room_read_only",
         }
     }
 
@@ -100,6 +109,14 @@ impl ErrorCode {
             (NotEnoughPlayers, Language::En) => "At least 3 players are needed to start.",
             (ServerBusy, Language::Nl) => "De server is nu te druk. Probeer het zo nog eens.",
             (ServerBusy, Language::En) => "The server is too busy right now. Please try again soon.",
+            (StorageUnavailable, Language::Nl) => {
+                "De server kan dit nu niet bewaren. Er is niets veranderd. Probeer het zo nog eens."
+            }
+            (StorageUnavailable, Language::En) => {
+                "The server cannot save this right now. Nothing was changed. Please try again soon."
+            }
+            (RoomReadOnly, Language::Nl) => "Dit spel kun je alleen nog bekijken. Spelen kan niet meer.",
+            (RoomReadOnly, Language::En) => "You can only look at this game now. It can no longer be played.",
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod deal;
 mod error;
+pub mod shuffle;
 mod tally;
 mod view;
 
@@ -203,6 +204,28 @@ pub enum Event {
     Left(PlayerId),
     Kicked(PlayerId),
     Finished,
+    /// Tables were tallied under secret ballot. The store keeps these decisions with the
+    /// command and forgets the votes of `voters` (everyone ever seated at those tables), so
+    /// that nothing stored pairs a player with a choice once the vote is closed.
+    Sealed {
+        decisions: Vec<SealedDecision>,
+        voters: Vec<PlayerId>,
+    },
+}
+
+/// A table's decision under secret ballot, as stored in place of the votes that made it:
+/// the outcome, the overall counts and the texts, without who voted what (and without the
+/// counts per role, which at a small table would tell who voted what).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedDecision {
+    /// 0-based table index.
+    pub table: usize,
+    pub reached: bool,
+    pub seated: u32,
+    pub counts: Counts,
+    pub proposal: String,
+    pub conditions: Vec<String>,
+    pub objections: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -320,20 +343,22 @@ pub enum Stage {
 }
 
 /// The state of one room.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Game {
     scenario: Arc<Scenario>,
     rule: DecisionRule,
     options: RoomOptions,
     language: Language,
     seed: u64,
-    rng: ChaCha8Rng,
+    rng: shuffle::RoomRng,
     stage: Stage,
     deadline: Option<Millis>,
     locked: bool,
     players: Vec<Player>,
     tables: Vec<Table>,
     decks: [Deck; 3],
+    /// During a replay only: the decisions stored with the command being replayed.
+    sealed: Option<Vec<SealedDecision>>,
 }
 
 impl Game {
@@ -344,13 +369,14 @@ impl Game {
             language: options.language.unwrap_or(scenario.language),
             options,
             seed,
-            rng: ChaCha8Rng::seed_from_u64(seed),
+            rng: shuffle::RoomRng(ChaCha8Rng::seed_from_u64(seed)),
             stage: Stage::Lobby,
             deadline: None,
             locked: false,
             players: Vec::new(),
             tables: Vec::new(),
             decks,
+            sealed: None,
             scenario,
         }
     }
@@ -424,6 +450,27 @@ impl Game {
 
     /// Applies one command from `actor` at time `now`. On error nothing changed.
     pub fn apply(&mut self, actor: Actor, cmd: &Command, now: Millis) -> Result<Vec<Event>, GameError> {
+        self.sealed = None;
+        self.apply_checked(actor, cmd, now)
+    }
+
+    /// Applies a stored command in a replay. `sealed` holds the decisions stored with the
+    /// command when it closed a secret-ballot vote; they stand in for the votes, which the
+    /// store no longer holds.
+    pub fn apply_stored(
+        &mut self,
+        actor: Actor,
+        cmd: &Command,
+        now: Millis,
+        sealed: Option<&[SealedDecision]>,
+    ) -> Result<Vec<Event>, GameError> {
+        self.sealed = sealed.map(<[SealedDecision]>::to_vec);
+        let r = self.apply_checked(actor, cmd, now);
+        self.sealed = None;
+        r
+    }
+
+    fn apply_checked(&mut self, actor: Actor, cmd: &Command, now: Millis) -> Result<Vec<Event>, GameError> {
         // Order of checks (PROTOCOL.md): not_allowed, room_finished, wrong_phase, invalid_input.
         match actor {
             Actor::Screen => return Err(GameError::NotAllowed),
@@ -462,15 +509,18 @@ impl Game {
             (_, Command::Start) => self.start(now),
             (_, Command::Next) => {
                 let Stage::Round(i) = self.stage else { return Err(GameError::WrongPhase) };
-                self.close_round(i);
-                Ok(self.open_round(i + 1, now))
+                let mut events = self.close_round(i);
+                events.extend(self.open_round(i + 1, now));
+                Ok(events)
             }
             (_, Command::End) => {
-                if let Stage::Round(i) = self.stage {
-                    self.close_round(i);
-                }
+                let mut events = match self.stage {
+                    Stage::Round(i) => self.close_round(i),
+                    _ => vec![],
+                };
                 self.finish();
-                Ok(vec![Event::Finished])
+                events.push(Event::Finished);
+                Ok(events)
             }
             (_, Command::Extend { seconds }) => {
                 if self.stage == Stage::Lobby {
@@ -576,7 +626,7 @@ impl Game {
     }
 
     fn seat(&mut self, id: PlayerId, t: usize, role: Role) {
-        let card = self.decks[role.index()].draw(&mut self.rng);
+        let card = self.decks[role.index()].draw(&mut self.rng.0);
         let p = &mut self.players[idx(id)];
         p.status = Status::Seated;
         p.table = Some(t);
@@ -604,7 +654,7 @@ impl Game {
         let weights = Role::ALL.map(|r| self.scenario.roles.get(r).weight);
         let seats: Vec<[usize; 3]> = table_sizes(n, t).into_iter().map(|s| seats_per_role(s, weights)).collect();
         let real: Vec<Option<Role>> = waiting.iter().map(|id| self.players[idx(*id)].real_role).collect();
-        let places = deal::assign(&real, &seats, self.options.perspective_swap, &mut self.rng);
+        let places = deal::assign(&real, &seats, self.options.perspective_swap, &mut self.rng.0);
         let events = self.scenario.events.len();
         self.tables = (0..t)
             .map(|_| Table {
@@ -639,7 +689,7 @@ impl Game {
         }
         if round.draws_event() {
             for t in &mut self.tables {
-                if let Some(card) = t.event_deck.draw(&mut self.rng) {
+                if let Some(card) = t.event_deck.draw(&mut self.rng.0) {
                     t.events.push(DrawnEvent { round: i, card });
                 }
             }
@@ -666,29 +716,72 @@ impl Game {
         }
     }
 
-    fn close_round(&mut self, i: usize) {
+    /// Closes round `i`; a vote round is tallied at every table that takes part.
+    fn close_round(&mut self, i: usize) -> Vec<Event> {
         if self.scenario.rounds[i].kind != RoundKind::Vote {
-            return;
+            return vec![];
         }
-        for t in 0..self.tables.len() {
-            if !self.table_takes_part(t) {
-                continue;
-            }
-            let seated: Vec<&Player> = self.seated(t).collect();
-            let votes: Vec<(PlayerId, Role, Vote)> =
-                seated.iter().filter_map(|p| Some((p.id, p.role?, p.vote.clone()?))).collect();
-            let tally = Tally::count(seated.len(), votes.iter().map(|(_, r, v)| (*r, v.choice)));
-            let decision = Decision {
-                round: i,
-                reached: tally.reaches(&self.rule),
-                tally,
-                proposal: self.tables[t].proposal().map(|p| p.text.clone()).unwrap_or_default(),
-                conditions: votes.iter().filter_map(|(_, _, v)| v.condition.clone()).collect(),
-                objections: votes.iter().filter_map(|(_, _, v)| v.reason.clone()).collect(),
-                votes,
+        let tables: Vec<usize> = (0..self.tables.len()).filter(|t| self.table_takes_part(*t)).collect();
+        self.tally_tables(i, &tables)
+    }
+
+    /// Tallies the vote of round `i` at `tables`. Under secret ballot the decisions keep no
+    /// votes and no counts per role, and an [`Event::Sealed`] tells the store to forget
+    /// the votes; in a replay the stored decisions stand in for the votes.
+    fn tally_tables(&mut self, i: usize, tables: &[usize]) -> Vec<Event> {
+        let secret = self.rule.secret_ballot;
+        let mut sealed = Vec::new();
+        let mut voters = Vec::new();
+        for &t in tables {
+            let stored = self.sealed.as_ref().and_then(|s| s.iter().find(|d| d.table == t)).cloned();
+            let decision = match stored {
+                Some(d) => Decision {
+                    round: i,
+                    reached: d.reached,
+                    tally: Tally { seated: d.seated, overall: d.counts, by_role: Default::default() },
+                    proposal: d.proposal,
+                    conditions: d.conditions,
+                    objections: d.objections,
+                    votes: Vec::new(),
+                },
+                None => {
+                    let seated: Vec<&Player> = self.seated(t).collect();
+                    let votes: Vec<(PlayerId, Role, Vote)> =
+                        seated.iter().filter_map(|p| Some((p.id, p.role?, p.vote.clone()?))).collect();
+                    let mut tally = Tally::count(seated.len(), votes.iter().map(|(_, r, v)| (*r, v.choice)));
+                    let reached = tally.reaches(&self.rule);
+                    if secret {
+                        tally.by_role = Default::default();
+                    }
+                    Decision {
+                        round: i,
+                        reached,
+                        tally,
+                        proposal: self.tables[t].proposal().map(|p| p.text.clone()).unwrap_or_default(),
+                        conditions: votes.iter().filter_map(|(_, _, v)| v.condition.clone()).collect(),
+                        objections: votes.iter().filter_map(|(_, _, v)| v.reason.clone()).collect(),
+                        votes: if secret { Vec::new() } else { votes },
+                    }
+                }
             };
+            if secret {
+                sealed.push(SealedDecision {
+                    table: t,
+                    reached: decision.reached,
+                    seated: decision.tally.seated,
+                    counts: decision.tally.overall,
+                    proposal: decision.proposal.clone(),
+                    conditions: decision.conditions.clone(),
+                    objections: decision.objections.clone(),
+                });
+                voters.extend(self.tables[t].seats.iter().copied());
+                for id in self.tables[t].seats.clone() {
+                    self.players[idx(id)].vote = None;
+                }
+            }
             self.tables[t].decisions.push(decision);
         }
+        if sealed.is_empty() { vec![] } else { vec![Event::Sealed { decisions: sealed, voters }] }
     }
 
     fn note(&mut self, id: PlayerId, kind: &str, text: &str) -> Result<Vec<Event>, GameError> {

@@ -9,6 +9,9 @@ use time::format_description::well_known::Rfc3339;
 use super::{Choice, Counts, Decision, Game, Millis, Player, PlayerId, Stage, Status, Vote};
 use crate::scenario::{Fraction, Language, NoteKind, Role};
 
+/// Fewest counted votes for which a secret-ballot decision shows its counts per choice.
+pub const MIN_COUNTED_SECRET: u32 = 3;
+
 /// Who is looking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
@@ -30,6 +33,11 @@ pub struct View {
     pub rounds: Vec<RoundView>,
     pub lobby: Vec<LobbyEntry>,
     pub tables: Vec<TableView>,
+    /// Host only, when something is wrong with the store (extension, version 2):
+    /// `"unavailable"` (commands are refused until it works again) or `"read_only"` (the
+    /// room's log stopped replaying). The room sets it; the game knows no store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<&'static str>,
     pub you: Option<You>,
 }
 
@@ -93,6 +101,10 @@ pub struct TableView {
     pub notes: Option<Vec<NoteView>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proposal: Option<Option<ProposalView>>,
+    /// Under secret ballot, in a vote round: how many seated players have voted
+    /// (extension; the count replaces who voted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub votes_cast: Option<usize>,
     pub decision: Option<DecisionView>,
 }
 
@@ -105,7 +117,10 @@ pub struct SeatView {
     pub role: Option<Role>,
     pub connected: bool,
     pub ready: bool,
-    pub voted: bool,
+    /// Whether this player voted in this round. Under secret ballot only the host learns
+    /// who voted (absent for everyone else, who see the table's `votes_cast`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voted: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card: Option<CardView>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,13 +161,15 @@ pub struct ProposalView {
     pub by: PlayerId,
 }
 
+/// The counts per choice are `null` under secret ballot when fewer than
+/// [`MIN_COUNTED_SECRET`] votes were counted: with so few voters they would tell who chose what.
 #[derive(Debug, Clone, Serialize)]
 pub struct DecisionView {
     pub reached: bool,
-    pub support: u32,
-    pub support_if: u32,
-    pub abstain: u32,
-    pub object: u32,
+    pub support: Option<u32>,
+    pub support_if: Option<u32>,
+    pub abstain: Option<u32>,
+    pub object: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_role: Option<ByRole>,
     pub proposal: String,
@@ -277,6 +294,7 @@ impl Game {
             tables: (0..self.tables.len())
                 .map(|t| self.table_view(t, host || lens == Lens::Table(Some(t)), host, connected))
                 .collect(),
+            storage: None,
             you: None,
         }
     }
@@ -289,6 +307,7 @@ impl Game {
     fn table_view(&self, t: usize, full: bool, host: bool, connected: &dyn Fn(PlayerId) -> bool) -> TableView {
         let table = &self.tables[t];
         let secret = self.rule.secret_ballot;
+        let voting = self.round_kind() == Some(crate::scenario::RoundKind::Vote);
         let players = self
             .seated(t)
             .map(|p| SeatView {
@@ -298,7 +317,7 @@ impl Game {
                 role: p.role,
                 connected: connected(p.id),
                 ready: p.ready,
-                voted: p.vote.is_some(),
+                voted: (host || !secret).then_some(p.vote.is_some()),
                 card: host.then(|| self.card(p)).flatten(),
                 real_role: host.then_some(p.real_role),
                 vote: (host && !secret).then(|| p.vote.clone()),
@@ -327,6 +346,7 @@ impl Game {
                     .collect()
             }),
             proposal: full.then(|| table.proposal().map(|p| ProposalView { text: p.text.clone(), by: p.by })),
+            votes_cast: (secret && voting).then(|| self.seated(t).filter(|p| p.vote.is_some()).count()),
             decision: table.decision().map(|d| self.decision_view(d, full)),
         }
     }
@@ -339,12 +359,13 @@ impl Game {
     fn decision_view(&self, d: &Decision, full: bool) -> DecisionView {
         let secret = self.rule.secret_ballot;
         let o = d.tally.overall;
+        let counts = !secret || o.counted() >= MIN_COUNTED_SECRET;
         DecisionView {
             reached: d.reached,
-            support: o.support,
-            support_if: o.support_if,
-            abstain: o.abstain,
-            object: o.object,
+            support: counts.then_some(o.support),
+            support_if: counts.then_some(o.support_if),
+            abstain: counts.then_some(o.abstain),
+            object: counts.then_some(o.object),
             by_role: (!secret).then(|| ByRole {
                 resident: d.tally.by_role[Role::Resident.index()],
                 civil_servant: d.tally.by_role[Role::CivilServant.index()],

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
+use crate::code::normalize_code;
 use crate::game::{Game, Stage, Status};
 use crate::scenario::{Language, Role};
-use crate::server::room::rebuild;
-use crate::store::Store;
+use crate::store::{SqliteReader, replay};
 
 /// Renders the report of `game` in `format` (`md`, `json` or `csv`): content type and body.
 pub fn render(game: &Game, code: &str, format: &str) -> (String, String) {
@@ -294,46 +294,41 @@ fn csv(game: &Game) -> String {
     out
 }
 
-/// `democreatie report CODE`: prints the report of a stored room.
-pub fn cli(code: &str, data_dir: &Path, format: &str) -> ExitCode {
-    let Some(code) = crate::server::normalize_code(code) else {
-        eprintln!("democreatie: `{code}` is not a room code (5 letters)");
-        return ExitCode::FAILURE;
+/// `democreatie report CODE`: prints the report of a stored room. The database is opened
+/// read-only and never moved or changed: it may be one the server moved aside as damaged
+/// (`--database FILE`), or the live one of a running server.
+pub fn cli(code: &str, data_dir: &Path, database: Option<&Path>, format: &str) -> ExitCode {
+    let fail = |msg: String| {
+        eprintln!("democreatie: {}", printable(&msg));
+        ExitCode::FAILURE
     };
-    if !data_dir.join("democreatie.sqlite3").exists() {
-        eprintln!("democreatie: no database in {}", data_dir.display());
-        return ExitCode::FAILURE;
-    }
-    let store = match crate::store::SqliteStore::open(data_dir) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("democreatie: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(code) = normalize_code(code) else {
+        return fail(format!("`{code}` is not a room code (5 letters)"));
     };
-    let stored = match store.load_room(&code).blocking_recv() {
-        Ok(Ok(Some(s))) => s,
-        Ok(Ok(None)) => {
-            eprintln!("democreatie: there is no room {code} in {}", data_dir.display());
-            return ExitCode::FAILURE;
-        }
-        Ok(Err(e)) => {
-            eprintln!("democreatie: {e}");
-            return ExitCode::FAILURE;
-        }
-        Err(_) => {
-            eprintln!("democreatie: the store stopped");
-            return ExitCode::FAILURE;
-        }
+    let file = database.map_or_else(|| data_dir.join("democreatie.sqlite3"), Path::to_path_buf);
+    let reader = match SqliteReader::open(&file) {
+        Ok(r) => r,
+        Err(e) => return fail(e.to_string()),
     };
-    match rebuild(&stored) {
+    let stored = match reader.load_room(&code) {
+        Ok(Some(s)) => s,
+        Ok(None) => return fail(format!("there is no room {code} in {}", file.display())),
+        Err(e) => return fail(e.to_string()),
+    };
+    match replay(&stored) {
         Ok(r) => {
-            print!("{}", render(&r.game, &code, format).1);
+            if let Some(why) = &r.failure {
+                eprintln!("democreatie: room {code} is reported up to where its log stops replaying: {why}");
+            }
+            print!("{}", printable(&render(&r.game, &code, format).1));
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("democreatie: room {code} cannot be replayed: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => fail(format!("room {code} cannot be replayed: {e}")),
     }
+}
+
+/// Text for a terminal: control characters other than line breaks and tabs are replaced,
+/// so a participant's text can never move the cursor, change colours or ring the bell.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{FFFD}' } else { c }).collect()
 }

@@ -13,8 +13,8 @@ use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
 use super::room::{Refusal, RoomMsg};
-use super::tokens::normalize_code;
 use super::{App, web, ws};
+use crate::code::normalize_code;
 use crate::game::RoomOptions;
 use crate::scenario::{self, Language, RoundKind, Scenario};
 
@@ -179,13 +179,13 @@ async fn create_room(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejec
     if app.rooms.len() >= app.config.max_rooms {
         return fail(StatusCode::SERVICE_UNAVAILABLE, "server_busy", "The server has as many rooms as it may hold.");
     }
-    match super::room::create(&app, scenario, &source, options).await {
+    match super::directory::create(&app, scenario, &source, options).await {
         Ok((code, host_token)) => {
             let body =
                 json!({"room": code, "host_token": host_token, "join_url": format!("{}/join/{code}", app.base_url)});
             (StatusCode::CREATED, axum::Json(body)).into_response()
         }
-        Err(_) => fail(StatusCode::SERVICE_UNAVAILABLE, "server_busy", "The room could not be stored. Try again."),
+        Err(super::directory::CreateError::Storage(_)) => storage_unavailable(),
     }
 }
 
@@ -226,7 +226,7 @@ fn parse_options(v: Option<Value>) -> Result<RoomOptions, Box<Response>> {
 
 async fn room_summary(State(app): State<Arc<App>>, Path(code): Path<String>) -> Response {
     let handle = match normalize_code(&code) {
-        Some(c) => super::room::find(&app, &c).await,
+        Some(c) => super::directory::find(&app, &c).await,
         None => None,
     };
     let Some(handle) = handle else { return not_found() };
@@ -242,7 +242,7 @@ async fn room_summary(State(app): State<Arc<App>>, Path(code): Path<String>) -> 
 
 async fn qr(State(app): State<Arc<App>>, Path(code): Path<String>) -> Response {
     let Some(code) = normalize_code(&code) else { return not_found() };
-    if super::room::find(&app, &code).await.is_none() {
+    if super::directory::find(&app, &code).await.is_none() {
         return not_found();
     }
     let url = format!("{}/join/{code}", app.base_url);
@@ -281,7 +281,7 @@ async fn report(
     };
     let Some(code) = normalize_code(&code) else { return not_found() };
     // A finished room that left memory comes back from the store for this, like for a session.
-    let Some(handle) = super::room::find(&app, &code).await else { return not_found() };
+    let Some(handle) = super::directory::find(&app, &code).await else { return not_found() };
     let Some(token) = bearer(&headers) else { return unauthorized() };
     let (tx, rx) = tokio::sync::oneshot::channel();
     if !handle.send(RoomMsg::Report { token, format: format.to_string(), reply: tx }).await {
@@ -294,13 +294,23 @@ async fn report(
             ([(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
         }
         Err(Refusal::Unauthorized) => unauthorized(),
+        Err(Refusal::StorageUnavailable) => storage_unavailable(),
         Err(Refusal::Gone) => not_found(),
     }
 }
 
+/// 503 when the store does not take a write: nothing changed, and trying again later may work.
+fn storage_unavailable() -> Response {
+    fail(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+        "The server cannot save this right now. Nothing was changed. Please try again soon.",
+    )
+}
+
 async fn delete_room(State(app): State<Arc<App>>, Path(code): Path<String>, headers: HeaderMap) -> Response {
     let Some(code) = normalize_code(&code) else { return not_found() };
-    let Some(handle) = super::room::find(&app, &code).await else { return not_found() };
+    let Some(handle) = super::directory::find(&app, &code).await else { return not_found() };
     let Some(token) = bearer(&headers) else { return unauthorized() };
     let (tx, rx) = tokio::sync::oneshot::channel();
     if !handle.send(RoomMsg::Delete { token, reply: tx }).await {
@@ -309,6 +319,7 @@ async fn delete_room(State(app): State<Arc<App>>, Path(code): Path<String>, head
     match rx.await {
         Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
         Ok(Err(Refusal::Unauthorized)) => unauthorized(),
+        Ok(Err(Refusal::StorageUnavailable)) => storage_unavailable(),
         _ => not_found(),
     }
 }

@@ -11,6 +11,8 @@ const BUCKETS: [f64; 10] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
 #[derive(Default)]
 pub struct Metrics {
     pub players_connected: AtomicU64,
+    /// Room tasks running (one per room in memory; more would mean a room runs twice).
+    pub room_tasks: AtomicU64,
     commands: Mutex<BTreeMap<&'static str, u64>>,
     errors: Mutex<BTreeMap<&'static str, u64>>,
     latency: Mutex<Histogram>,
@@ -57,6 +59,8 @@ impl Metrics {
             "# HELP democreatie_players_connected Players with a live connection.\n# TYPE democreatie_players_connected gauge"
         );
         let _ = writeln!(out, "democreatie_players_connected {}", self.players_connected.load(Ordering::Relaxed));
+        let _ = writeln!(out, "# HELP democreatie_room_tasks Room tasks running.\n# TYPE democreatie_room_tasks gauge");
+        let _ = writeln!(out, "democreatie_room_tasks {}", self.room_tasks.load(Ordering::Relaxed));
         let _ = writeln!(
             out,
             "# HELP democreatie_commands_total Accepted commands by type.\n# TYPE democreatie_commands_total counter"

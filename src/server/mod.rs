@@ -1,8 +1,10 @@
 //! `server`: the HTTP API, the WebSocket sessions and the room actors. Each room's game
 //! lives in one task ([`room`]); the directory of room handles is the only shared map.
 
+pub mod directory;
 mod http;
 mod metrics;
+mod outbox;
 pub mod room;
 mod tokens;
 mod web;
@@ -19,9 +21,10 @@ use dashmap::DashMap;
 use tokio::net::TcpListener;
 use tracing::{error, info, warn};
 
+pub use crate::code::{CODE_ALPHABET, normalize_code};
 pub use metrics::Metrics;
 pub use room::RoomHandle;
-pub use tokens::{CODE_ALPHABET, hash_token, normalize_code, token_matches};
+pub use tokens::{hash_token, token_matches};
 pub use ws::{Incoming, decode};
 
 use crate::scenario::Library;
@@ -150,7 +153,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         failed_sessions: DashMap::new(),
         base_url,
     });
-    room::recover(&app).await;
+    directory::recover(&app).await;
     spawn_housekeeping(app.clone());
     let router = http::router(app.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

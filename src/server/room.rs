@@ -1,23 +1,24 @@
-//! One task per room (an actor): it owns the room's [`Game`], checks identities, writes
-//! every accepted command to the store before anyone sees its effect, and hands each
-//! connection the newest view it may see. Nothing else touches a game.
+//! One task per room (an actor): it owns the room's [`Game`], checks identities, and for
+//! every command checks it on a copy of the game, commits it to the store, and only then
+//! makes the copy the room's state and shows it. A command the store does not take is
+//! refused (`storage_unavailable`) and changes nothing. Nothing else touches a game.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info, warn};
 
+use super::outbox::Conn;
 use super::tokens::{hash_token, new_token, token_matches};
 use super::{App, now_ms};
 use crate::game::{Actor, Command, ErrorCode, Event, Game, GameError, Lens, PlayerId, Viewer};
-use crate::scenario::{self, Language};
-use crate::store::{LogEntry, StoredRoom};
+use crate::scenario::Language;
+use crate::store::LogEntry;
 
-/// Messages a connection may have queued besides states: beyond this it counts as stuck.
-pub const CONTROL_QUEUE: usize = 64;
 /// Messages waiting for a room: beyond this senders wait (each connection sends little).
 const ROOM_QUEUE: usize = 1024;
 
@@ -25,6 +26,8 @@ const ROOM_QUEUE: usize = 1024;
 #[derive(Clone)]
 pub struct RoomHandle {
     tx: mpsc::Sender<RoomMsg>,
+    /// Tells this task's listing apart from a later task's for the same code.
+    id: u64,
 }
 
 impl RoomHandle {
@@ -48,6 +51,8 @@ pub enum Session {
 pub enum Refusal {
     Unauthorized,
     Gone,
+    /// The store could not do it (a delete on a full disk, say); nothing changed.
+    StorageUnavailable,
 }
 
 pub enum RoomMsg {
@@ -81,68 +86,6 @@ pub enum RoomMsg {
     },
 }
 
-/// What a room hands a connection's writer.
-#[derive(Debug)]
-pub enum Out {
-    Text(String),
-    /// Close the socket with this code.
-    Close(u16),
-}
-
-/// One WebSocket connection as a room sees it: the newest state waiting to be written (so
-/// a slow client gets the newest, never a backlog) and a small queue for everything else.
-pub struct Conn {
-    pub id: u64,
-    pending: std::sync::Mutex<Pending>,
-    pub wake: Notify,
-    control: mpsc::Sender<Out>,
-    kill: watch::Sender<bool>,
-}
-
-#[derive(Default)]
-struct Pending {
-    view: Option<Arc<str>>,
-    /// Ids of accepted commands to echo; each gets its own state message.
-    ids: Vec<Value>,
-}
-
-impl Conn {
-    pub fn new(id: u64, control: mpsc::Sender<Out>, kill: watch::Sender<bool>) -> Conn {
-        Conn { id, pending: Default::default(), wake: Notify::new(), control, kill }
-    }
-
-    /// Queues a message; a connection whose queue stays full is stuck and is dropped.
-    pub fn send(&self, text: String) {
-        if self.control.try_send(Out::Text(text)).is_err() {
-            self.kill();
-        }
-    }
-
-    pub fn close(&self, code: u16) {
-        if self.control.try_send(Out::Close(code)).is_err() {
-            self.kill();
-        }
-    }
-
-    pub fn kill(&self) {
-        let _ = self.kill.send(true);
-    }
-
-    fn push_state(&self, view: Arc<str>, id: Option<Value>) {
-        let mut p = self.pending.lock().expect("the pending lock is never poisoned");
-        p.view = Some(view);
-        p.ids.extend(id);
-        drop(p);
-        self.wake.notify_one();
-    }
-
-    /// The newest view and the ids to echo with it.
-    pub fn take_state(&self) -> (Option<Arc<str>>, Vec<Value>) {
-        let mut p = self.pending.lock().expect("the pending lock is never poisoned");
-        (p.view.take(), std::mem::take(&mut p.ids))
-    }
-}
-
 /// An error message for a person, with the id of the message it answers.
 pub fn error_json(code: ErrorCode, message: &str, id: Option<&Value>) -> String {
     let mut v = json!({"type": "error", "code": code.code(), "message": message});
@@ -152,98 +95,66 @@ pub fn error_json(code: ErrorCode, message: &str, id: Option<&Value>) -> String 
     v.to_string()
 }
 
-/// A room rebuilt from its stored log.
-pub struct Rebuilt {
+/// Why a room refused a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    Game(GameError),
+    /// The store did not take the command: nothing changed.
+    Storage,
+    /// The room's log stopped replaying: it is shown, not played.
+    ReadOnly,
+}
+
+impl Refused {
+    fn code(self) -> ErrorCode {
+        match self {
+            Refused::Game(e) => e.code(),
+            Refused::Storage => ErrorCode::StorageUnavailable,
+            Refused::ReadOnly => ErrorCode::RoomReadOnly,
+        }
+    }
+
+    fn message(self, lang: Language) -> String {
+        match self {
+            Refused::Game(e) => e.message(lang),
+            other => other.code().message(lang).to_string(),
+        }
+    }
+}
+
+/// What a room's task starts from: a new game, or one replayed from the store.
+pub struct Start {
     pub game: Game,
+    /// Token hash → player, for the players still in the game.
     pub tokens: HashMap<String, PlayerId>,
     pub seq: u64,
     pub last_ms: i64,
+    pub host_hash: String,
+    /// Why the room is read-only (its log stopped replaying), if it is.
+    pub read_only: Option<String>,
 }
 
-/// Replays a stored room: same scenario text, seed and commands give the same state.
-pub fn rebuild(stored: &StoredRoom) -> Result<Rebuilt, String> {
-    let rec = &stored.record;
-    let scenario = scenario::parse(&rec.scenario_toml)
-        .map_err(|p| format!("its scenario no longer reads: {}", p.first().map_or("", |p| p.message.as_str())))?;
-    let mut game = Game::new(Arc::new(scenario), rec.options.clone(), rec.seed);
-    let mut tokens = HashMap::new();
-    let mut last_ms = rec.created_ms;
-    for e in &stored.log {
-        let events = game
-            .apply(e.actor, &e.command, e.time_ms)
-            .map_err(|err| format!("command {} ({}) no longer replays: {err}", e.seq, e.command.kind()))?;
-        for ev in events {
-            if let (Event::Joined(id), Some(h)) = (ev, &e.token_hash) {
-                tokens.insert(h.clone(), id);
-            }
-        }
-        last_ms = e.time_ms;
-    }
-    Ok(Rebuilt { game, tokens, seq: stored.log.last().map_or(0, |e| e.seq), last_ms })
-}
-
-/// Serves every unfinished room of the store again.
-pub async fn recover(app: &Arc<App>) {
-    let started = Instant::now();
-    let rooms = match app.store.load_unfinished().await {
-        Ok(Ok(rooms)) => rooms,
-        Ok(Err(e)) => return error!("cannot read unfinished rooms: {e}"),
-        Err(_) => return error!("the store stopped while loading rooms"),
-    };
-    let mut served = 0;
-    for room in rooms {
-        match room {
-            Ok(stored) => match rebuild(&stored) {
-                Ok(r) => {
-                    spawn(app.clone(), stored.record.code.clone(), r, stored.record.host_token_hash.clone());
-                    served += 1;
-                }
-                Err(e) => {
-                    error!(room = %stored.record.code, "room {} in {} cannot be restored: {e}", stored.record.code, store_name(app))
-                }
-            },
-            Err((code, e)) => error!(room = %code, "room {code} in {} cannot be read: {e}", store_name(app)),
-        }
-    }
-    if served > 0 {
-        info!(rooms = served, ms = started.elapsed().as_millis() as u64, "unfinished rooms restored");
-    }
-}
-
-fn store_name(app: &App) -> String {
-    app.config.data_dir.join("democreatie.sqlite3").display().to_string()
-}
-
-/// The room with this code: in memory, or brought back from the store (a finished room
-/// that left memory while idle stays reachable for resume, host and watch until purged).
-pub async fn find(app: &Arc<App>, code: &str) -> Option<RoomHandle> {
-    if let Some(h) = app.rooms.get(code) {
-        return Some(h.clone());
-    }
-    let stored = app.store.load_room(code).await.ok()?.ok()??;
-    let rebuilt = rebuild(&stored).map_err(|e| error!(room = %code, "room {code} cannot be restored: {e}")).ok()?;
-    if let Some(h) = app.rooms.get(code) {
-        return Some(h.clone());
-    }
-    Some(spawn(app.clone(), code.to_string(), rebuilt, stored.record.host_token_hash))
-}
-
-/// Starts a room's task and lists it in the directory.
-pub fn spawn(app: Arc<App>, code: String, r: Rebuilt, host_hash: String) -> RoomHandle {
+/// Starts a room's task; the caller lists the handle in the directory.
+pub fn spawn(app: Arc<App>, code: String, start: Start) -> RoomHandle {
+    static NEXT_ROOM: AtomicU64 = AtomicU64::new(1);
     let (tx, rx) = mpsc::channel(ROOM_QUEUE);
-    let handle = RoomHandle { tx };
-    app.rooms.insert(code.clone(), handle.clone());
+    let handle = RoomHandle { tx, id: NEXT_ROOM.fetch_add(1, Ordering::Relaxed) };
+    app.metrics.room_tasks.fetch_add(1, Ordering::Relaxed);
     let room = Room {
         code,
-        game: r.game,
+        id: handle.id,
+        game: start.game,
         app,
-        host_hash,
-        tokens: r.tokens,
+        host_hash: start.host_hash,
+        tokens: start.tokens,
         conns: HashMap::new(),
         player_conn: HashMap::new(),
         host_conn: None,
-        seq: r.seq,
-        last_activity: r.last_ms.max(now_ms()),
+        seq: start.seq,
+        last_activity: start.last_ms.max(now_ms()),
+        read_only: start.read_only,
+        storage_down: false,
+        retry_system_at: None,
     };
     tokio::spawn(room.run(rx));
     handle
@@ -251,6 +162,8 @@ pub fn spawn(app: Arc<App>, code: String, r: Rebuilt, host_hash: String) -> Room
 
 struct Room {
     code: String,
+    /// The id of this task's handle.
+    id: u64,
     game: Game,
     app: Arc<App>,
     host_hash: String,
@@ -263,7 +176,16 @@ struct Room {
     host_conn: Option<u64>,
     seq: u64,
     last_activity: i64,
+    /// Why the room takes no commands, when its log stopped replaying.
+    read_only: Option<String>,
+    /// The last write failed: the host sees a banner until a write succeeds.
+    storage_down: bool,
+    /// The room's own command (auto-advance, idle end) could not be stored: not before then.
+    retry_system_at: Option<tokio::time::Instant>,
 }
+
+/// How long the room waits before trying its own command again after the store failed.
+const SYSTEM_RETRY: Duration = Duration::from_secs(2);
 
 impl Room {
     async fn run(mut self, mut rx: mpsc::Receiver<RoomMsg>) {
@@ -272,9 +194,10 @@ impl Room {
         let mut idle_check = tokio::time::interval(Duration::from_secs_f64((idle_secs / 2.0).clamp(0.5, 30.0)));
         loop {
             let auto = self.game.options().auto_advance.then(|| self.game.deadline()).flatten();
-            let wake_at = auto.map(|d| {
+            let wake_at = auto.filter(|_| self.read_only.is_none()).map(|d| {
                 let wait = (d - now_ms()).max(0) as u64;
-                tokio::time::Instant::now() + Duration::from_millis(wait)
+                let at = tokio::time::Instant::now() + Duration::from_millis(wait);
+                self.retry_system_at.map_or(at, |r| r.max(at))
             });
             tokio::select! {
                 msg = rx.recv() => match msg {
@@ -283,12 +206,16 @@ impl Room {
                             let _ = reply.send(Err(Refusal::Unauthorized));
                             continue;
                         }
-                        let _ = self.app.store.delete(&self.code).await;
+                        if !matches!(self.app.store.delete(&self.code).await, Ok(Ok(()))) {
+                            warn!(room = %self.code, "the room could not be deleted: the store did not take it");
+                            self.storage_down(true);
+                            let _ = reply.send(Err(Refusal::StorageUnavailable));
+                            continue;
+                        }
                         for (conn, _, _) in self.conns.values() {
                             conn.send(error_json(ErrorCode::UnknownRoom, ErrorCode::UnknownRoom.message(self.game.language()), None));
                             conn.close(1000);
                         }
-                        self.app.rooms.remove(&self.code);
                         info!(room = %self.code, "room deleted by its facilitator");
                         let _ = reply.send(Ok(()));
                         break;
@@ -298,28 +225,51 @@ impl Room {
                 },
                 _ = sleep_until(wake_at), if wake_at.is_some() => {
                     if self.game.due(now_ms()) {
-                        self.command(Actor::System, Command::Next, None, Instant::now()).await;
+                        self.system(Command::Next).await;
                     }
                 }
                 _ = idle_check.tick() => {
                     if self.conns.is_empty() && self.idle() {
-                        if !self.game.is_finished() {
+                        if !self.game.is_finished() && self.read_only.is_none() {
                             info!(room = %self.code, "idle room finished");
-                            self.command(Actor::System, Command::End, None, Instant::now()).await;
+                            if !self.system(Command::End).await {
+                                continue;
+                            }
                         }
-                        self.app.rooms.remove(&self.code);
                         break;
                     }
                 }
             }
         }
-        // Stop being reachable: new sessions get unknown_room; reports come from the store.
-        self.app.rooms.remove(&self.code);
+        // Stop being reachable: new sessions get unknown_room (or bring the room back
+        // from the store); reports come from the store. Its gauges go with it.
+        self.app.rooms.remove_if(&self.code, |_, h| h.id == self.id);
+        self.app.metrics.players_connected.fetch_sub(self.player_conn.len() as u64, Ordering::Relaxed);
+        self.app.metrics.room_tasks.fetch_sub(1, Ordering::Relaxed);
     }
 
     fn idle(&self) -> bool {
         let idle_ms = (self.app.config.room_idle_hours * 3600.0 * 1000.0) as i64;
         now_ms() - self.last_activity >= idle_ms
+    }
+
+    /// A command of the room's own; answers whether it was stored and applied. After a
+    /// store failure the room waits a little before trying again.
+    async fn system(&mut self, cmd: Command) -> bool {
+        if self.retry_system_at.is_some_and(|r| r > tokio::time::Instant::now()) {
+            return false;
+        }
+        let r = self.command(Actor::System, cmd, None, Instant::now()).await;
+        self.retry_system_at = (r == Some(Refused::Storage)).then(|| tokio::time::Instant::now() + SYSTEM_RETRY);
+        r.is_none()
+    }
+
+    /// Notes whether the store works; the host's banner follows it.
+    fn storage_down(&mut self, down: bool) {
+        if self.storage_down != down {
+            self.storage_down = down;
+            self.broadcast(None, Instant::now());
+        }
     }
 
     async fn handle(&mut self, msg: RoomMsg) {
@@ -345,7 +295,7 @@ impl Room {
                     match viewer {
                         Viewer::Player(p) if self.player_conn.get(&p) == Some(&conn) => {
                             self.player_conn.remove(&p);
-                            self.app.metrics.players_connected.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                            self.app.metrics.players_connected.fetch_sub(1, Ordering::Relaxed);
                             self.broadcast(None, Instant::now());
                         }
                         Viewer::Host if self.host_conn == Some(conn) => self.host_conn = None,
@@ -374,20 +324,24 @@ impl Room {
         }
     }
 
-    /// Applies a command; on success stores it, acts on its events and broadcasts.
+    /// Checks a command on a copy of the game, stores it, then makes the copy the room's
+    /// state, acts on its events and broadcasts. Refused commands change nothing.
     async fn command(
         &mut self,
         actor: Actor,
         command: Command,
         echo: Option<(u64, Value)>,
         received: Instant,
-    ) -> Option<GameError> {
+    ) -> Option<Refused> {
         let now = now_ms();
-        let events = match self.game.apply(actor, &command, now) {
-            Ok(ev) => ev,
+        let (next, events) = match self.check(actor, &command, now) {
+            Ok(checked) => checked,
             Err(e) => return Some(e),
         };
-        self.store(actor, &command, now, None).await;
+        if let Err(e) = self.store(actor, &command, now, None, &events).await {
+            return Some(e);
+        }
+        self.game = next;
         self.app.metrics.command(command.kind());
         for ev in events {
             match ev {
@@ -395,7 +349,7 @@ impl Room {
                     let kicked = matches!(ev, Event::Kicked(_));
                     self.tokens.retain(|_, id| *id != p);
                     if let Some(cid) = self.player_conn.remove(&p) {
-                        self.app.metrics.players_connected.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                        self.app.metrics.players_connected.fetch_sub(1, Ordering::Relaxed);
                         if let Some((conn, _, _)) = self.conns.remove(&cid) {
                             let mut msg = json!({"type": if kicked { "kicked" } else { "left" }});
                             if let Some((c, id)) = &echo
@@ -410,25 +364,64 @@ impl Room {
                     }
                 }
                 Event::Finished => {
-                    let _ = self.app.store.finish(&self.code, now).await;
+                    if !matches!(self.app.store.finish(&self.code, now).await, Ok(Ok(()))) {
+                        // The log holds the finish; marking it is retried when the room is next loaded.
+                        warn!(room = %self.code, "the room finished, but the store did not mark it finished");
+                    }
                     info!(room = %self.code, "room finished");
                 }
-                Event::Joined(_) => {}
+                Event::Joined(_) | Event::Sealed { .. } => {}
             }
         }
         self.broadcast(echo, received);
         None
     }
 
-    /// Appends to the log and waits for the commit: nobody sees an effect before it is stored.
-    async fn store(&mut self, actor: Actor, command: &Command, now: i64, token_hash: Option<String>) {
-        self.seq += 1;
-        self.last_activity = now;
-        let entry = LogEntry { seq: self.seq, time_ms: now, actor, command: command.clone(), token_hash };
-        match self.app.store.append(&self.code, entry).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => error!(room = %self.code, "command {} not stored: {e}", self.seq),
-            Err(_) => error!(room = %self.code, "command {} not stored: the store has stopped", self.seq),
+    /// Applies a command to a copy of the game: the copy and its events, or the refusal.
+    fn check(&self, actor: Actor, command: &Command, now: i64) -> Result<(Game, Vec<Event>), Refused> {
+        if self.read_only.is_some() {
+            return Err(Refused::ReadOnly);
+        }
+        let mut next = self.game.clone();
+        let events = next.apply(actor, command, now).map_err(Refused::Game)?;
+        Ok((next, events))
+    }
+
+    /// Appends to the log and waits for the commit. A secret ballot closed by the command
+    /// is stored as its decisions, and the votes are forgotten in the same transaction.
+    async fn store(
+        &mut self,
+        actor: Actor,
+        command: &Command,
+        now: i64,
+        token_hash: Option<String>,
+        events: &[Event],
+    ) -> Result<(), Refused> {
+        let (sealed, forget) = events
+            .iter()
+            .find_map(|e| match e {
+                Event::Sealed { decisions, voters } => Some((Some(decisions.clone()), voters.clone())),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let seq = self.seq + 1;
+        let entry = LogEntry { seq, time_ms: now, actor, command: command.clone(), token_hash, sealed };
+        match self.app.store.append(&self.code, entry, &forget).await {
+            Ok(Ok(())) => {
+                self.seq = seq;
+                self.last_activity = now;
+                self.storage_down(false);
+                Ok(())
+            }
+            result => {
+                let why = match result {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "the store has stopped".into(),
+                };
+                error!(room = %self.code, "command {seq} ({}) refused, it could not be stored: {why}", command.kind());
+                self.storage_down(true);
+                Err(Refused::Storage)
+            }
         }
     }
 
@@ -463,8 +456,9 @@ impl Room {
             }
             Session::Join { name, real_role } => {
                 let cmd = Command::Join { name, real_role };
-                let events = match self.game.apply(Actor::Newcomer, &cmd, now_ms()) {
-                    Ok(ev) => ev,
+                let now = now_ms();
+                let (next, events) = match self.check(Actor::Newcomer, &cmd, now) {
+                    Ok(checked) => checked,
                     Err(e) => {
                         self.app.metrics.error(e.code().code());
                         return refuse(e.code(), e.message(lang));
@@ -473,7 +467,11 @@ impl Room {
                 let Some(Event::Joined(p)) = events.first().cloned() else { return false };
                 let token = new_token();
                 let hash = hash_token(&token);
-                self.store(Actor::Newcomer, &cmd, now_ms(), Some(hash.clone())).await;
+                if let Err(e) = self.store(Actor::Newcomer, &cmd, now, Some(hash.clone()), &events).await {
+                    self.app.metrics.error(e.code().code());
+                    return refuse(e.code(), e.message(lang));
+                }
+                self.game = next;
                 self.app.metrics.command("join");
                 self.tokens.insert(hash, p);
                 welcome["token"] = json!(token);
@@ -495,7 +493,7 @@ impl Room {
             Viewer::Player(p) => {
                 let prev = self.player_conn.insert(p, conn.id);
                 if prev.is_none() {
-                    self.app.metrics.players_connected.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    self.app.metrics.players_connected.fetch_add(1, Ordering::Relaxed);
                 }
                 prev
             }
@@ -511,6 +509,17 @@ impl Room {
         true
     }
 
+    /// What the host is told about the store (a banner), if anything is wrong.
+    fn storage_notice(&self) -> Option<&'static str> {
+        if self.read_only.is_some() {
+            Some("read_only")
+        } else if self.storage_down {
+            Some("unavailable")
+        } else {
+            None
+        }
+    }
+
     /// Hands every connection the newest view it may see, when it changed for them (a note
     /// at one table changes nothing for the others). Everything but `you` is the same for all
     /// viewers through one lens (the host, the screen, the players of one table), so that part
@@ -519,13 +528,17 @@ impl Room {
         let now = now_ms();
         let player_conn = &self.player_conn;
         let connected = |p: PlayerId| player_conn.contains_key(&p);
+        let storage = self.storage_notice();
         let mut frames: HashMap<Lens, (Arc<str>, u64)> = HashMap::new();
         for (cid, (conn, viewer, last)) in self.conns.iter_mut() {
             let lens = self.game.lens(*viewer);
             let (frame, frame_hash) = frames
                 .entry(lens)
                 .or_insert_with(|| {
-                    let v = self.game.frame(&self.code, lens, now, &connected);
+                    let mut v = self.game.frame(&self.code, lens, now, &connected);
+                    if lens == Lens::Host {
+                        v.storage = storage;
+                    }
                     let json: Arc<str> = serde_json::to_string(&v).expect("views serialise").into();
                     let h = hash_without_time(&json);
                     (json, h)
@@ -578,45 +591,4 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
-}
-
-/// Creates a new room from a scenario text and options; answers the code and host token.
-pub async fn create(
-    app: &Arc<App>,
-    scenario: Arc<scenario::Scenario>,
-    source: &str,
-    options: crate::game::RoomOptions,
-) -> Result<(String, String), String> {
-    let mut code = super::tokens::new_code();
-    for _ in 0..50 {
-        let taken = app.rooms.contains_key(&code) || matches!(app.store.code_taken(&code).await, Ok(Ok(true)));
-        if !taken {
-            break;
-        }
-        code = super::tokens::new_code();
-    }
-    let host_token = new_token();
-    let seed = super::tokens::new_seed();
-    let record = crate::store::RoomRecord {
-        code: code.clone(),
-        scenario_toml: source.to_string(),
-        seed,
-        options: options.clone(),
-        host_token_hash: hash_token(&host_token),
-        created_ms: now_ms(),
-        finished_ms: None,
-    };
-    match app.store.create_room(record).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            warn!("room not stored: {e}");
-            return Err(e.to_string());
-        }
-        Err(_) => return Err("the store has stopped".into()),
-    }
-    let game = Game::new(scenario, options, seed);
-    let rebuilt = Rebuilt { game, tokens: HashMap::new(), seq: 0, last_ms: now_ms() };
-    spawn(app.clone(), code.clone(), rebuilt, hash_token(&host_token));
-    info!(room = %code, "room created");
-    Ok((code, host_token))
 }

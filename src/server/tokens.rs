@@ -5,8 +5,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// Room code letters: no vowels (no words), no 0/O or 1/I confusion.
-pub const CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
+use crate::code::CODE_ALPHABET;
 
 fn os_random(buf: &mut [u8]) {
     getrandom::fill(buf).expect("the operating system's random generator is available");
@@ -19,12 +18,6 @@ pub fn new_code() -> String {
     // 256 is not a multiple of 20; the bias (at most 1 in 12) does not matter for codes,
     // which are not secrets: tokens are.
     buf.iter().map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char).collect()
-}
-
-/// A code as typed (any case, surrounding space) in canonical form, if well-formed.
-pub fn normalize_code(s: &str) -> Option<String> {
-    let c = s.trim().to_ascii_uppercase();
-    (c.len() == 5 && c.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(c)
 }
 
 /// A new token: 192 random bits, URL-safe base64.
@@ -60,10 +53,8 @@ mod tests {
     fn codes_use_the_alphabet_and_any_case() {
         for _ in 0..100 {
             let c = new_code();
-            assert_eq!(normalize_code(&c.to_lowercase()), Some(c));
+            assert_eq!(crate::code::normalize_code(&c.to_lowercase()), Some(c));
         }
-        assert_eq!(normalize_code("bcdfa"), None);
-        assert_eq!(normalize_code("BCDF"), None);
     }
 
     #[test]

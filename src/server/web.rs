@@ -11,7 +11,7 @@ use axum::routing::get;
 use rust_embed::RustEmbed;
 
 use super::App;
-use super::tokens::normalize_code;
+use crate::code::normalize_code;
 
 #[derive(RustEmbed)]
 #[folder = "web-client/"]

@@ -17,8 +17,9 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::App;
-use super::room::{CONTROL_QUEUE, Conn, Out, RoomMsg, Session, error_json};
-use super::tokens::normalize_code;
+use super::outbox::{CONTROL_QUEUE, Conn, Out};
+use super::room::{RoomMsg, Session, error_json};
+use crate::code::normalize_code;
 use crate::game::{Command, ErrorCode};
 use crate::scenario::Language;
 
@@ -203,7 +204,7 @@ async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
                     continue;
                 }
                 let handle = match code {
-                    Some(c) => super::room::find(&app, &c).await,
+                    Some(c) => super::directory::find(&app, &c).await,
                     None => None,
                 };
                 let Some(handle) = handle else {

@@ -4,14 +4,16 @@
 //! The game never sees the store: rooms talk to it through the small [`Store`] trait, so a
 //! PostgreSQL store can sit beside SQLite later.
 
+mod replay;
 mod sqlite;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-pub use sqlite::SqliteStore;
+pub use replay::{Replayed, replay};
+pub use sqlite::{SqliteReader, SqliteStore};
 
-use crate::game::{Actor, Command, Millis, RoomOptions};
+use crate::game::{Actor, Command, Millis, PlayerId, RoomOptions, SealedDecision};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -37,6 +39,9 @@ pub struct RoomRecord {
     pub host_token_hash: String,
     pub created_ms: Millis,
     pub finished_ms: Option<Millis>,
+    /// The rules the room was recorded under ([`crate::game::shuffle::RULES_VERSION`]):
+    /// a later build replays it by those rules, or refuses it by name.
+    pub rules_version: u32,
 }
 
 /// One accepted command.
@@ -48,6 +53,10 @@ pub struct LogEntry {
     pub command: Command,
     /// For an accepted join: the hash of the new player's token.
     pub token_hash: Option<String>,
+    /// For a command that closed a secret-ballot vote: the decisions it took, stored in
+    /// place of the votes (which the store forgets in the same transaction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<Vec<SealedDecision>>,
 }
 
 #[derive(Debug, Clone)]
@@ -65,8 +74,10 @@ pub type Ack<T = ()> = oneshot::Receiver<Result<T, StoreError>>;
 /// Where rooms and their logs live.
 pub trait Store: Send + Sync + 'static {
     fn create_room(&self, record: RoomRecord) -> Ack;
-    /// Appends one command; the ack comes once it is committed.
-    fn append(&self, code: &str, entry: LogEntry) -> Ack;
+    /// Appends one command; the ack comes once it is committed. In the same transaction
+    /// the stored votes of `forget_votes_of` are deleted (a secret ballot was closed), so
+    /// either both happen or neither.
+    fn append(&self, code: &str, entry: LogEntry, forget_votes_of: &[PlayerId]) -> Ack;
     fn finish(&self, code: &str, at: Millis) -> Ack;
     /// Deletes a room and everything stored about it.
     fn delete(&self, code: &str) -> Ack;
@@ -78,40 +89,4 @@ pub trait Store: Send + Sync + 'static {
     fn load_room(&self, code: &str) -> Ack<Option<StoredRoom>>;
     /// Whether a code is taken (by any stored room).
     fn code_taken(&self, code: &str) -> Ack<bool>;
-}
-
-/// A store that keeps nothing: for tools and tests that need no persistence.
-pub struct NoStore;
-
-fn ready<T>(v: T) -> Ack<T> {
-    let (tx, rx) = oneshot::channel();
-    let _ = tx.send(Ok(v));
-    rx
-}
-
-impl Store for NoStore {
-    fn create_room(&self, _: RoomRecord) -> Ack {
-        ready(())
-    }
-    fn append(&self, _: &str, _: LogEntry) -> Ack {
-        ready(())
-    }
-    fn finish(&self, _: &str, _: Millis) -> Ack {
-        ready(())
-    }
-    fn delete(&self, _: &str) -> Ack {
-        ready(())
-    }
-    fn purge(&self, _: Millis) -> Ack<usize> {
-        ready(0)
-    }
-    fn load_unfinished(&self) -> Ack<Loaded> {
-        ready(Vec::new())
-    }
-    fn load_room(&self, _: &str) -> Ack<Option<StoredRoom>> {
-        ready(None)
-    }
-    fn code_taken(&self, _: &str) -> Ack<bool> {
-        ready(false)
-    }
 }

@@ -1,0 +1,265 @@
+//! Real WebSocket clients that keep every message they received (so tests can scan them
+//! for secrets), a minimal HTTP client, and the in-process server for tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+use democreatie::server::{self, Config, Running};
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A fresh data folder under the system temp folder.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let d = std::env::temp_dir().join(format!("democreatie-test-{name}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+pub async fn start(name: &str) -> Running {
+    start_with(name, |_| {}).await
+}
+
+pub async fn start_with(name: &str, tweak: impl FnOnce(&mut Config)) -> Running {
+    let mut c = Config::for_test("127.0.0.1:0", temp_dir(name));
+    tweak(&mut c);
+    server::start(c).await.expect("the server starts")
+}
+
+pub fn http(addr: std::net::SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// Creates a room from a built-in scenario; answers (code, host token).
+pub async fn create_room(addr: std::net::SocketAddr, body: Value) -> (String, String) {
+    let r = reqwest_post(addr, "/api/rooms", &body.to_string()).await;
+    assert_eq!(r.0, 201, "{}", r.1);
+    let v: Value = serde_json::from_str(&r.1).unwrap();
+    (v["room"].as_str().unwrap().to_string(), v["host_token"].as_str().unwrap().to_string())
+}
+
+/// A minimal HTTP/1.1 client over a plain socket (no extra crates): (status, body).
+pub async fn request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body =
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_string() };
+    (status, body, head.to_string())
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}
+
+pub async fn reqwest_post(addr: std::net::SocketAddr, path: &str, body: &str) -> (u16, String) {
+    let (s, b, _) = request(addr, "POST", path, &[], body).await;
+    (s, b)
+}
+
+pub async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let (s, b, _) = request(addr, "GET", path, &[], "").await;
+    (s, b)
+}
+
+pub struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Every text message received, in order.
+    pub log: Vec<Value>,
+    /// The newest view received.
+    pub view: Value,
+    pub closed: Option<u16>,
+}
+
+impl Client {
+    pub async fn connect(addr: std::net::SocketAddr) -> Client {
+        let (ws, _) = connect_async(format!("ws://{addr}/ws")).await.expect("ws connects");
+        let mut c = Client { ws, log: Vec::new(), view: Value::Null, closed: None };
+        let hello = c.recv().await;
+        assert_eq!(hello["type"], "hello");
+        assert_eq!(hello["protocol"], 1);
+        c
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        self.ws.send(Message::Text(v.to_string().into())).await.expect("send");
+    }
+
+    pub async fn send_raw(&mut self, m: Message) {
+        let _ = self.ws.send(m).await;
+    }
+
+    /// The next text message (panics after a timeout).
+    pub async fn recv(&mut self) -> Value {
+        self.try_recv(WAIT).await.expect("a message arrives in time")
+    }
+
+    /// The next text message, or None on timeout or close.
+    pub async fn try_recv(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            let m = tokio::time::timeout(wait, self.ws.next()).await.ok()??;
+            match m {
+                Ok(Message::Text(t)) => {
+                    let v: Value = serde_json::from_str(&t).expect("the server sends JSON");
+                    if v["type"] == "state" {
+                        self.view = v["view"].clone();
+                    }
+                    self.log.push(v.clone());
+                    return Some(v);
+                }
+                Ok(Message::Close(f)) => {
+                    self.closed = Some(f.map(|f| u16::from(f.code)).unwrap_or(1005));
+                    return None;
+                }
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Reads until a message matches.
+    pub async fn until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.try_recv(left).await {
+                Some(v) if pred(&v) => return v,
+                Some(_) => {}
+                None => panic!(
+                    "waiting for {what}: nothing more arrived (closed: {:?}); last view: {}",
+                    self.closed, self.view
+                ),
+            }
+        }
+    }
+
+    /// Reads until a state whose view matches.
+    pub async fn view_until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if !self.view.is_null() && pred(&self.view) {
+            return self.view.clone();
+        }
+        self.until(what, |m| m["type"] == "state" && pred(&m["view"])).await["view"].clone()
+    }
+
+    /// Reads until an error; asserts its code.
+    pub async fn expect_error(&mut self, code: &str) -> Value {
+        let e = self.until(&format!("error {code}"), |m| m["type"] == "error").await;
+        assert_eq!(e["code"], code, "{e}");
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
+        e
+    }
+
+    /// Waits until the server closes the socket; answers the close code.
+    pub async fn closed(&mut self) -> u16 {
+        while self.closed.is_none() {
+            if self.try_recv(WAIT + Duration::from_secs(5)).await.is_none() && self.closed.is_none() {
+                return 0;
+            }
+        }
+        self.closed.unwrap()
+    }
+
+    pub async fn join(
+        addr: std::net::SocketAddr,
+        room: &str,
+        name: &str,
+        real_role: Option<&str>,
+    ) -> (Client, String, String) {
+        let mut c = Client::connect(addr).await;
+        c.send(json!({"type": "join", "room": room, "name": name, "real_role": real_role, "id": 1})).await;
+        let w = c.until("welcome", |m| m["type"] == "welcome" || m["type"] == "error").await;
+        assert_eq!(w["type"], "welcome", "{w}");
+        assert_eq!(w["id"], 1);
+        let id = w["player_id"].as_str().unwrap().to_string();
+        let token = w["token"].as_str().unwrap().to_string();
+        c.view_until("first state", |_| true).await;
+        (c, id, token)
+    }
+
+    pub async fn host(addr: std::net::SocketAddr, room: &str, token: &str) -> Client {
+        let mut c = Client::connect(addr).await;
+        c.send(json!({"type": "host", "room": room, "host_token": token})).await;
+        let w = c.until("welcome", |m| m["type"] == "welcome").await;
+        assert_eq!(w["as"], "host");
+        c
+    }
+
+    pub async fn watch(addr: std::net::SocketAddr, room: &str) -> Client {
+        let mut c = Client::connect(addr).await;
+        c.send(json!({"type": "watch", "room": room})).await;
+        let w = c.until("welcome", |m| m["type"] == "welcome").await;
+        assert_eq!(w["as"], "screen");
+        c
+    }
+
+    /// Sends a command with an id and waits for its answer: the state echoing the id, or an
+    /// error. Answers that message.
+    pub async fn command(&mut self, mut cmd: Value) -> Value {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1000);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        cmd["id"] = json!(id);
+        self.send(cmd).await;
+        self.until("answer", |m| m["id"] == id).await
+    }
+
+    /// Like `command`, and asserts it was accepted.
+    pub async fn ok(&mut self, cmd: Value) -> Value {
+        let what = cmd.to_string();
+        let a = self.command(cmd).await;
+        assert_eq!(a["type"], "state", "{what} was refused: {a}");
+        a["view"].clone()
+    }
+
+    pub async fn refused(&mut self, cmd: Value, code: &str) {
+        let what = cmd.to_string();
+        let a = self.command(cmd).await;
+        assert_eq!(a["type"], "error", "{what} should be refused with {code}");
+        assert_eq!(a["code"], code, "{what}: {a}");
+    }
+
+    /// Reads whatever arrives within `wait` (to catch up before scanning the log).
+    pub async fn drain(&mut self, wait: Duration) {
+        while self.try_recv(wait).await.is_some() {}
+    }
+
+    pub fn all_text(&self) -> String {
+        self.log.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("\n")
+    }
+}
