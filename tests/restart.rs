@@ -220,3 +220,36 @@ async fn sigterm_finishes_store_writes_and_exits_cleanly() {
     let summary: Value = serde_json::from_str(&summary).unwrap();
     assert_eq!(summary["players"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kicked_and_departed_players_stay_out_after_a_restart() {
+    let data = temp_dir("kicked");
+    let (mut server, addr, _) = spawn_server(&data, &[]);
+    let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan"})).await;
+    let mut host = Client::host(addr, &code, &host_token).await;
+    let (_anna, _, anna) = Client::join(addr, &code, "Anna", None).await;
+    let (_bram, bram_id, bram) = Client::join(addr, &code, "Bram", None).await;
+    let (mut cas, _, cas_token) = Client::join(addr, &code, "Cas", None).await;
+    host.ok(json!({"type": "kick", "player_id": bram_id})).await;
+    cas.send(json!({"type": "leave"})).await;
+    cas.until("left", |m| m["type"] == "left").await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let (_server, addr, _) = spawn_server(&data, &[]);
+    for (token, ok) in [(&anna, true), (&bram, false), (&cas_token, false)] {
+        let mut c = Client::connect(addr).await;
+        c.send(json!({"type": "resume", "room": code, "token": token})).await;
+        let answer = c.until("an answer", |m| m["type"] == "welcome" || m["type"] == "error").await;
+        if ok {
+            assert_eq!(answer["type"], "welcome", "{answer}");
+        } else {
+            assert_eq!(answer["code"], "invalid_token", "a kicked or departed player is back: {answer}");
+            let all = c.all_text();
+            assert!(!all.contains("GOAL") && !all.contains("\"card\""), "{all}");
+        }
+    }
+    // The kicked player cannot be kicked again either: they are gone from the room.
+    let mut host = Client::host(addr, &code, &host_token).await;
+    host.refused(json!({"type": "kick", "player_id": bram_id}), "invalid_input").await;
+}

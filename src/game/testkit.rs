@@ -98,10 +98,21 @@ pub fn small() -> Arc<Scenario> {
     Arc::new(scenario::parse(SMALL).expect("the test scenario is valid"))
 }
 
+/// The small scenario with a secret ballot.
+pub fn small_secret() -> Arc<Scenario> {
+    let text = SMALL.replace("rule = \"broad_support\"", "rule = \"broad_support\"\nsecret_ballot = true");
+    Arc::new(scenario::parse(&text).expect("the test scenario is valid"))
+}
+
 /// A game with `n` players who joined (real roles cycling resident, civil servant,
 /// councillor, other).
 pub fn game_with(n: usize, seed: u64) -> Game {
-    let mut g = Game::new(small(), RoomOptions::default(), seed);
+    game_of(small(), n, seed)
+}
+
+/// A game of `scenario` with `n` players who joined, as [`game_with`].
+pub fn game_of(scenario: Arc<Scenario>, n: usize, seed: u64) -> Game {
+    let mut g = Game::new(scenario, RoomOptions::default(), seed);
     let roles = [Some("resident"), Some("civil_servant"), Some("councillor"), None];
     for i in 0..n {
         let cmd = Command::Join { name: format!("Speler {i}"), real_role: roles[i % 4].map(str::to_string) };

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 use serde_json::Value;
 
-use super::testkit::{any_log, game_with, small};
+use super::testkit::{any_log, game_of, game_with, small, small_secret};
 use super::*;
 use crate::scenario::{DecisionSpec, Fraction, RuleKind};
 
@@ -460,6 +460,109 @@ proptest! {
         let mut replay = game_with(n, seed);
         for (actor, cmd, now) in &accepted {
             prop_assert!(replay.apply(*actor, cmd, *now).is_ok());
+        }
+        prop_assert_eq!(&live, &replay);
+    }
+
+    /// What a store keeps of a secret-ballot room (each closed vote as its decisions, the
+    /// votes themselves forgotten) replays to the identical state, and never holds a vote
+    /// of a closed round.
+    #[test]
+    fn secret_ballots_replay_from_what_the_store_keeps(seed in any::<u64>(), n in 3usize..14, log in any_log()) {
+        let mut live = game_of(small_secret(), n, seed);
+        let joins = n;
+        let mut stored: Vec<(Actor, Command, i64, Option<Vec<SealedDecision>>)> = Vec::new();
+        for (actor, cmd, now) in &log {
+            let Ok(events) = live.apply(*actor, cmd, *now) else { continue };
+            let mut sealed = None;
+            for ev in events {
+                if let Event::Sealed { decisions, voters } = ev {
+                    stored.retain(|(a, c, _, _)| !(matches!(c, Command::Vote { .. }) && matches!(a, Actor::Player(p) if voters.contains(p))));
+                    sealed = Some(decisions);
+                }
+            }
+            stored.push((*actor, cmd.clone(), *now, sealed));
+            check_views(&live)?;
+        }
+        let open_vote = live.round_kind() == Some(RoundKind::Vote);
+        for (actor, cmd, _, _) in &stored {
+            if let (Actor::Player(p), Command::Vote { .. }) = (actor, cmd) {
+                prop_assert!(open_vote && live.player(*p).is_some_and(|p| p.vote.is_some() || p.status != Status::Seated),
+                    "a vote of a closed round is still stored");
+            }
+        }
+        for t in live.tables() {
+            for d in &t.decisions {
+                prop_assert!(d.votes.is_empty() && d.tally.by_role == [Counts::default(); 3]);
+            }
+        }
+        let mut replay = game_of(small_secret(), joins, seed);
+        for (actor, cmd, now, sealed) in &stored {
+            prop_assert!(replay.apply_stored(*actor, cmd, *now, sealed.as_deref()).is_ok());
+        }
+        prop_assert_eq!(&live, &replay);
+    }
+
+    /// As above, through whole games in which everyone votes (random logs seldom do).
+    #[test]
+    fn secret_games_replay_from_what_the_store_keeps(
+        seed in any::<u64>(),
+        n in 3usize..12,
+        choices in prop::collection::vec(0usize..5, 64),
+        kick in prop::option::of((0usize..40, 1u32..12)),
+    ) {
+        let mut live = game_of(small_secret(), n, seed);
+        let mut stored: Vec<(Actor, Command, i64, Option<Vec<SealedDecision>>)> = Vec::new();
+        let mut step = 0usize;
+        let mut give = |g: &mut Game, actor: Actor, cmd: Command, stored: &mut Vec<_>| {
+            step += 1;
+            if let Ok(events) = g.apply(actor, &cmd, step as i64) {
+                let mut sealed = None;
+                for ev in events {
+                    if let Event::Sealed { decisions, voters } = ev {
+                        stored.retain(|(a, c, _, _): &(Actor, Command, i64, Option<Vec<SealedDecision>>)| {
+                            !(matches!(c, Command::Vote { .. }) && matches!(a, Actor::Player(p) if voters.contains(p)))
+                        });
+                        sealed = Some(decisions);
+                    }
+                }
+                stored.push((actor, cmd, step as i64, sealed));
+            }
+            if let Some((at, p)) = kick && at == step {
+                let cmd = Command::Kick { player_id: format!("p{p}") };
+                if g.apply(Actor::Host, &cmd, step as i64).is_ok() {
+                    stored.push((Actor::Host, cmd, step as i64, None));
+                }
+            }
+        };
+        give(&mut live, Actor::Host, Command::Start, &mut stored);
+        let mut decided = 0;
+        while !live.is_finished() {
+            let ids: Vec<PlayerId> = live.players().iter().filter(|p| p.status == Status::Seated).map(|p| p.id).collect();
+            for (i, id) in ids.into_iter().enumerate() {
+                let cmd = match live.round_kind() {
+                    Some(RoundKind::Vote) => match choices[i % choices.len()] {
+                        0 => Command::Vote { choice: "support".into(), condition: None, reason: None },
+                        1 => Command::Vote { choice: "support_if".into(), condition: Some(format!("mits {i}")), reason: None },
+                        2 => Command::Vote { choice: "object".into(), condition: None, reason: Some(format!("nee {i}")) },
+                        3 => Command::Vote { choice: "abstain".into(), condition: None, reason: None },
+                        _ => continue,
+                    },
+                    Some(RoundKind::Proposal) => Command::Propose { text: format!("voorstel {i}") },
+                    Some(RoundKind::Discussion) => Command::Note { kind: "value".into(), text: format!("notitie {i}") },
+                    _ => Command::Ready,
+                };
+                give(&mut live, Actor::Player(id), cmd, &mut stored);
+            }
+            give(&mut live, Actor::Host, Command::Next, &mut stored);
+            decided = live.tables().iter().map(|t| t.decisions.len()).sum::<usize>().max(decided);
+        }
+        prop_assert!(decided > 0, "the game had a vote");
+        prop_assert!(!stored.iter().any(|(_, c, _, _)| matches!(c, Command::Vote { .. })), "no vote stays stored");
+        prop_assert!(stored.iter().any(|(_, _, _, s)| s.is_some()));
+        let mut replay = game_of(small_secret(), n, seed);
+        for (actor, cmd, now, sealed) in &stored {
+            prop_assert!(replay.apply_stored(*actor, cmd, *now, sealed.as_deref()).is_ok());
         }
         prop_assert_eq!(&live, &replay);
     }

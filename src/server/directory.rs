@@ -60,7 +60,7 @@ pub async fn find(app: &Arc<App>, code: &str) -> Option<RoomHandle> {
 /// Replays a stored room and lists it, unless another request listed it meanwhile (then
 /// that room is the one). A room whose log stops replaying is served read-only, as it was
 /// up to there, and the failure is logged by name.
-fn list(app: &Arc<App>, stored: &StoredRoom) -> Option<RoomHandle> {
+pub fn list(app: &Arc<App>, stored: &StoredRoom) -> Option<RoomHandle> {
     let code = &stored.record.code;
     let r = match replay(stored) {
         Ok(r) => r,

@@ -31,6 +31,11 @@ pub struct RoomHandle {
 }
 
 impl RoomHandle {
+    /// Which task this is: two handles with the same id reach the same room task.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Sends a message; false when the room has gone.
     pub async fn send(&self, msg: RoomMsg) -> bool {
         self.tx.send(msg).await.is_ok()

@@ -253,19 +253,26 @@ impl SqliteReader {
         }
         use rusqlite::OpenFlags;
         let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // Only the schema is read here: a damaged page elsewhere must not stop the rooms
+        // that can still be read from being reported.
         let open = |uri: String| {
             Connection::open_with_flags(uri, ro).and_then(|c| {
-                c.query_row("SELECT count(*) FROM rooms", [], |r| r.get::<_, i64>(0))?;
+                c.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'rooms'", [], |r| r.get::<_, i64>(0))?;
                 Ok(c)
             })
         };
         let file = path.display().to_string().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
-        // `mode=ro` reads the WAL beside the file when there is one; a file whose WAL
-        // cannot be used read-only (no shared-memory file and a read-only folder) is
-        // read as it is on disk.
-        let conn = open(format!("file:{file}?mode=ro"))
-            .or_else(|_| open(format!("file:{file}?immutable=1")))
-            .map_err(|e| unusable(e.to_string()))?;
+        // Without a WAL beside it (a server that stopped cleanly, or a file moved aside),
+        // `immutable=1` reads the file as it is and makes no files of its own. With one (a
+        // running server), `mode=ro` reads the WAL too: the newest commits are there.
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let conn = if Path::new(&wal).exists() {
+            open(format!("file:{file}?mode=ro")).or_else(|_| open(format!("file:{file}?immutable=1")))
+        } else {
+            open(format!("file:{file}?immutable=1"))
+        }
+        .map_err(|e| unusable(e.to_string()))?;
         Ok(SqliteReader { conn })
     }
 

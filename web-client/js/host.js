@@ -14,7 +14,7 @@ import { t, initI18n, onLangChange, getLang } from './i18n.js';
 import {
   ROLES, roleBadge, choiceBadge, connBadge, kindName, textBlock, cardView, eventView, decisionView,
   ruleView, notesView, roundPlan, progressText, progressBadges, errorText, formStatus, roleName,
-  personName, hiddenBadge, tagLabel, scenarioPreview,
+  personName, hiddenBadge, tagLabel, scenarioPreview, votedCount,
 } from './ui.js';
 import { icon } from './icons.js';
 
@@ -475,6 +475,7 @@ function dashboard(code) {
     const mk = (id, tag = 'div', attrs = {}) => h(tag, { id, class: `region region-${id}`, ...attrs });
     shell = {
       title: h('h1', { class: 'game-title' }),
+      storage: mk('storage-banner', 'div'),
       room: mk('room-info', 'section', { 'aria-labelledby': 'room-heading' }),
       controls: mk('controls', 'section', { 'aria-labelledby': 'controls-heading' }),
       plan: mk('plan', 'section', { 'aria-labelledby': 'plan-heading' }),
@@ -482,7 +483,7 @@ function dashboard(code) {
       tables: mk('tables', 'section', { 'aria-labelledby': 'tables-heading' }),
       reports: mk('reports', 'section', { 'aria-labelledby': 'reports-heading' }),
     };
-    setChildren(app, shell.title,
+    setChildren(app, shell.title, shell.storage,
       h('div', { class: 'dash' },
         h('div', { class: 'dash-side' }, shell.room, shell.controls, shell.plan, shell.reports),
         h('div', { class: 'dash-main' }, shell.lobby, shell.tables)));
@@ -507,6 +508,12 @@ function dashboard(code) {
     app.dataset.phaseKind = phase.kind;
     app.dataset.phaseIndex = String(phase.index);
     shell.title.textContent = t('host.title', { title: scenario.title || '' });
+    // The server says when it cannot store commands (a full disk) or the room's log no
+    // longer replays: the facilitator must know at once, in words, with an icon.
+    region(shell.storage, sig(view.storage), () => (view.storage
+      ? h('p', { class: 'alert', role: 'alert', testid: 'storage-banner', dataset: { storage: view.storage } },
+        icon('warning'), ' ', t(view.storage === 'read_only' ? 'host.storageReadOnly' : 'host.storageUnavailable'))
+      : null));
 
     const stored = storage.get(KEYS.joinUrl(code));
     const joinUrl = stored && /^https?:\/\//i.test(stored) ? stored : `${location.origin}/join/${code}`;
@@ -712,7 +719,7 @@ function dashboard(code) {
     const players = tb.players || [];
     const secret = !!(view.scenario && view.scenario.decision && view.scenario.decision.secret_ballot);
     const headId = uid('table');
-    const k = players.filter((p) => (phase.kind === 'vote' ? p.voted : p.ready)).length;
+    const k = phase.kind === 'vote' ? votedCount(tb) : players.filter((p) => p.ready).length;
     return h('article', { class: 'table-card panel', testid: `table-${tb.table}`, 'aria-labelledby': headId },
       h('h3', { id: headId }, t('table.n', { n: tb.table })),
       ['briefing', 'debrief', 'vote'].includes(phase.kind)

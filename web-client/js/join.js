@@ -13,7 +13,7 @@ import { t, initI18n, onLangChange, followRoomLang, getLang } from './i18n.js';
 import {
   ROLES, CHOICES, NOTE_KINDS, roleBadge, choiceBadge, connBadge, kindName, noteKindName, textBlock,
   readAloudButton, cardView, eventView, decisionView, ruleView, notesView, progressText,
-  progressBadges, errorText, formStatus, counterFor, roleName, personName,
+  progressBadges, errorText, formStatus, counterFor, roleName, personName, votedCount,
 } from './ui.js';
 import { icon } from './icons.js';
 
@@ -407,11 +407,11 @@ function renderGame() {
   });
 
   // Table progress: ready / voted counts.
-  region(shell.tableProgress, sig(phase.kind, tb && (tb.players || []).map((p) => [p.ready, p.voted])), () => {
+  region(shell.tableProgress, sig(phase.kind, tb && tb.votes_cast, tb && (tb.players || []).map((p) => [p.ready, p.voted])), () => {
     if (!tb || !['briefing', 'debrief', 'vote'].includes(phase.kind)) return null;
     const players = tb.players || [];
     const n = players.length;
-    const k = players.filter((p) => (phase.kind === 'vote' ? p.voted : p.ready)).length;
+    const k = phase.kind === 'vote' ? votedCount(tb) : players.filter((p) => p.ready).length;
     return h('p', { class: 'table-progress', testid: 'table-progress' },
       phase.kind === 'vote' ? t('table.votedCount', { k, n }) : t('table.readyCount', { k, n }));
   });

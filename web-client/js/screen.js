@@ -7,7 +7,7 @@ import {
   countdown, announce, storage, KEYS,
 } from './common.js';
 import { t, initI18n, onLangChange, followRoomLang, getLang } from './i18n.js';
-import { kindName, textBlock, progressText, decisionView, roleBadge, personName } from './ui.js';
+import { kindName, textBlock, progressText, decisionView, roleBadge, personName, votedCount, hasCounts } from './ui.js';
 import { decisionChart } from './chart.js';
 import { icon } from './icons.js';
 
@@ -111,14 +111,14 @@ function render() {
       h('p', { class: 'screen-help' }, t(`screen.help.${phase.kind}`)));
   });
 
-  region(shell.tables, sig(phase.kind, tables.map((tb) => [tb.table, (tb.players || []).map((p) => [p.name, !!p.name_hidden, p.role, p.ready, p.voted, p.connected]), !!tb.decision])), () => {
+  region(shell.tables, sig(phase.kind, tables.map((tb) => [tb.table, tb.votes_cast, (tb.players || []).map((p) => [p.name, !!p.name_hidden, p.role, p.ready, p.voted, p.connected]), !!tb.decision])), () => {
     if (!tables.length || phase.kind === 'finished') return null;
     const counting = ['briefing', 'debrief', 'vote'].includes(phase.kind);
     return [
       h('h2', { id: 'screen-tables-heading' }, t('screen.tables')),
       h('ul', { class: 'screen-tables' }, tables.map((tb) => {
         const players = tb.players || [];
-        const k = players.filter((p) => (phase.kind === 'vote' ? p.voted : p.ready)).length;
+        const k = phase.kind === 'vote' ? votedCount(tb) : players.filter((p) => p.ready).length;
         return h('li', { class: 'screen-table', testid: `screen-table-${tb.table}` },
           h('h3', null, t('table.n', { n: tb.table })),
           counting ? h('p', { class: 'screen-table-count' },
@@ -139,9 +139,9 @@ function render() {
       h('h2', { id: 'decisions-heading' }, t('screen.decisions')),
       h('div', { class: 'screen-decisions' }, decided.map((tb) => h('article', { class: 'screen-decision', testid: `decision-${tb.table}` },
         decisionView(tb.decision, { lang, headingLevel: 3, tableNo: tb.table, showByRole: false }),
-        h('figure', { class: 'chart-figure' },
+        hasCounts(tb.decision) ? h('figure', { class: 'chart-figure' },
           decisionChart(tb.decision, { caption: t('chart.caption', { n: tb.table }) }),
-          h('figcaption', null, tb.decision.by_role ? t('chart.caption', { n: tb.table }) : t('chart.captionSecret', { n: tb.table })))))),
+          h('figcaption', null, tb.decision.by_role ? t('chart.caption', { n: tb.table }) : t('chart.captionSecret', { n: tb.table }))) : null)),
     ];
   });
 }

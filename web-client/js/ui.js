@@ -269,6 +269,20 @@ export function ruleView(dec, { open = false } = {}) {
     h('ul', null, ruleItems(dec).map((x) => h('li', null, x))));
 }
 
+/**
+ * How many at a table have voted. Under secret ballot only the host learns who voted;
+ * everyone else gets the table's `votes_cast`.
+ */
+export function votedCount(tb) {
+  if (typeof tb.votes_cast === 'number') return tb.votes_cast;
+  return (tb.players || []).filter((p) => p.voted).length;
+}
+
+/** Whether a decision carries its counts (a secret ballot with under 3 counted votes does not). */
+export function hasCounts(decision) {
+  return decision && typeof decision.support === 'number';
+}
+
 /** Counts of one decision (or one role) as "icon word: n" items. */
 function countList(c) {
   return h('ul', { class: 'counts' }, CHOICES.map((ch) =>
@@ -303,7 +317,8 @@ export function decisionView(decision, { names, lang, headingLevel = 3, showProp
       h(Hs, null, t('decision.proposal')),
       textBlock(decision.proposal, { lang, tag: 'blockquote' })));
   }
-  parts.push(h('div', { class: 'decision-counts' }, h(Hs, null, t('decision.counts')), countList(decision)));
+  parts.push(h('div', { class: 'decision-counts' }, h(Hs, null, t('decision.counts')),
+    hasCounts(decision) ? countList(decision) : h('p', { testid: 'counts-hidden' }, t('decision.countsHidden'))));
   if (byRole && showByRole) {
     parts.push(h('div', { class: 'decision-by-role' },
       h(Hs, null, t('decision.byRole')),
