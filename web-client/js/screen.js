@@ -141,7 +141,7 @@ function render() {
         decisionView(tb.decision, { lang, headingLevel: 3, tableNo: tb.table, showByRole: false }),
         hasCounts(tb.decision) ? h('figure', { class: 'chart-figure' },
           decisionChart(tb.decision, { caption: t('chart.caption', { n: tb.table }) }),
-          h('figcaption', null, tb.decision.by_role ? t('chart.caption', { n: tb.table }) : t('chart.captionSecret', { n: tb.table }))) : null)),
+          h('figcaption', null, tb.decision.by_role ? t('chart.caption', { n: tb.table }) : t('chart.captionSecret', { n: tb.table }))) : null))),
     ];
   });
 }
