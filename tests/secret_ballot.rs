@@ -91,5 +91,16 @@ async fn only_the_host_learns_who_voted_and_small_counts_stay_hidden() {
         (Some(true), Some(3), Some(1)),
         "{d}"
     );
+    // The reports keep the same rule: the first decision without counts, the second with.
+    let auth = format!("Bearer {host_token}");
+    let (_, md, _) =
+        request(addr, "GET", &format!("/api/rooms/{code}/report.md"), &[("Authorization", &auth)], "").await;
+    assert_eq!(md.matches("de aantallen blijven geheim").count(), 1, "{md}");
+    assert_eq!(md.matches("Stemmen: 3 steun").count(), 1, "{md}");
+    let (_, js, _) =
+        request(addr, "GET", &format!("/api/rooms/{code}/report.json"), &[("Authorization", &auth)], "").await;
+    let js: Value = serde_json::from_str(&js).unwrap();
+    let decisions = js["tables"][0]["decisions"].as_array().unwrap();
+    assert!(decisions[0]["counts"].is_null() && decisions[1]["counts"]["support"] == 3, "{decisions:?}");
     server.stop().await;
 }

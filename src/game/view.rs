@@ -299,6 +299,12 @@ impl Game {
         }
     }
 
+    /// Whether a decision may show its counts per choice: not under secret ballot with
+    /// fewer than [`MIN_COUNTED_SECRET`] counted votes (views and reports alike).
+    pub fn counts_shown(&self, d: &Decision) -> bool {
+        !self.rule.secret_ballot || d.tally.overall.counted() >= MIN_COUNTED_SECRET
+    }
+
     /// A player's own part of their view.
     pub fn you_of(&self, id: PlayerId) -> Option<You> {
         self.player(id).map(|p| self.you(p))
@@ -359,7 +365,7 @@ impl Game {
     fn decision_view(&self, d: &Decision, full: bool) -> DecisionView {
         let secret = self.rule.secret_ballot;
         let o = d.tally.overall;
-        let counts = !secret || o.counted() >= MIN_COUNTED_SECRET;
+        let counts = self.counts_shown(d);
         DecisionView {
             reached: d.reached,
             support: counts.then_some(o.support),

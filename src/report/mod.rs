@@ -69,7 +69,7 @@ pub fn facts(game: &Game, code: &str) -> Value {
                 "decisions": table.decisions.iter().map(|d| {
                     let mut v = json!({
                         "round": d.round + 1, "round_title": round_title(game, d.round), "reached": d.reached,
-                        "seated": d.tally.seated, "counts": d.tally.overall, "proposal": d.proposal,
+                        "seated": d.tally.seated, "counts": game.counts_shown(d).then_some(d.tally.overall), "proposal": d.proposal,
                         "conditions": d.conditions, "objections": d.objections,
                     });
                     if !secret {
@@ -179,21 +179,32 @@ fn markdown(game: &Game, code: &str) -> String {
                     t("**Geen gedragen besluit.**", "**No supported decision.**")
                 };
                 let _ = writeln!(out, "{verdict}\n");
-                let _ = writeln!(
-                    out,
-                    "{}: {} {}, {} {}, {} {}, {} {} ({} {}).",
-                    t("Stemmen", "Votes"),
-                    o.support,
-                    t("steun", "support"),
-                    o.support_if,
-                    t("ja, mits", "yes, if"),
-                    o.abstain,
-                    t("onthouding", "abstain"),
-                    o.object,
-                    t("bezwaar", "object"),
-                    d.tally.seated,
-                    t("aan tafel", "seated"),
-                );
+                if !game.counts_shown(d) {
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        t(
+                            "Geheime stemming met minder dan 3 stemmen: de aantallen blijven geheim.",
+                            "Secret ballot with fewer than 3 votes: the numbers stay secret."
+                        )
+                    );
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "{}: {} {}, {} {}, {} {}, {} {} ({} {}).",
+                        t("Stemmen", "Votes"),
+                        o.support,
+                        t("steun", "support"),
+                        o.support_if,
+                        t("ja, mits", "yes, if"),
+                        o.abstain,
+                        t("onthouding", "abstain"),
+                        o.object,
+                        t("bezwaar", "object"),
+                        d.tally.seated,
+                        t("aan tafel", "seated"),
+                    );
+                }
                 if !game.rule().secret_ballot {
                     let _ = writeln!(
                         out,
