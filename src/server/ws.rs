@@ -128,7 +128,19 @@ async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
         let _ = sink.send(close(1013)).await;
         return;
     }
-    let hello = json!({"type": "hello", "protocol": 1, "server": concat!("democreatie/", env!("CARGO_PKG_VERSION"))});
+    let hello = json!({
+        "type": "hello",
+        "protocol": 2,
+        "server": concat!("democreatie/", env!("CARGO_PKG_VERSION")),
+        // Version 2: the limits a client's forms must keep, so no client hard-codes them.
+        "limits": {
+            "name": crate::game::MAX_NAME,
+            "note": crate::game::MAX_NOTE,
+            "proposal": crate::game::MAX_PROPOSAL,
+            "extend_seconds": crate::game::MAX_EXTEND_SECONDS,
+            "players": crate::game::MAX_PLAYERS,
+        },
+    });
     if sink.send(Message::Text(hello.to_string().into())).await.is_err() {
         return;
     }

@@ -114,7 +114,8 @@ impl Client {
         let mut c = Client { ws, log: Vec::new(), view: Value::Null, closed: None };
         let hello = c.recv().await;
         assert_eq!(hello["type"], "hello");
-        assert_eq!(hello["protocol"], 1);
+        assert_eq!(hello["protocol"], 2);
+        assert_eq!(hello["limits"]["note"], 280);
         c
     }
 
