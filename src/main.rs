@@ -25,6 +25,9 @@ enum Cmd {
     /// Check, describe or list case scenarios.
     #[command(subcommand)]
     Scenario(ScenarioCmd),
+    /// Describe the WebSocket protocol.
+    #[command(subcommand)]
+    Protocol(ProtocolCmd),
     /// Print a room's session report from the data directory.
     Report {
         /// The room code.
@@ -38,6 +41,12 @@ enum Cmd {
         #[arg(long, default_value = "md", value_parser = ["md", "json", "csv"])]
         format: String,
     },
+}
+
+#[derive(Subcommand)]
+enum ProtocolCmd {
+    /// JSON Schema of every WebSocket message, both ways, on stdout.
+    Schema,
 }
 
 #[derive(Subcommand)]
@@ -86,6 +95,11 @@ fn main() -> ExitCode {
             for e in lib.iter() {
                 println!("{}\t{}\t{}", e.scenario.id, e.scenario.language.code(), e.scenario.title);
             }
+            ExitCode::SUCCESS
+        }
+        Some(Cmd::Protocol(ProtocolCmd::Schema)) => {
+            let text = serde_json::to_string_pretty(&democreatie::server::wire::schema()).expect("a schema serialises");
+            println!("{text}");
             ExitCode::SUCCESS
         }
         Some(Cmd::Report { code, data_dir, database, format }) => {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::scenario::Language;
 
 /// The error codes of PROTOCOL.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadMessage,

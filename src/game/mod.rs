@@ -61,6 +61,15 @@ impl Serialize for PlayerId {
     }
 }
 
+impl schemars::JsonSchema for PlayerId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PlayerId".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^p[1-9][0-9]*$", "description": "A player's id within a room: p1, p2, ..."})
+    }
+}
+
 impl<'de> Deserialize<'de> for PlayerId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -110,7 +119,7 @@ pub enum Actor {
 /// A command as it arrives on the wire. Values a person chooses (kinds, choices, roles,
 /// ids) stay text here, so that a wrong one is refused by the game as `invalid_input` and
 /// a replay re-checks them the same way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     Join {
@@ -237,7 +246,7 @@ pub enum Status {
     Kicked,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Vote {
     pub choice: Choice,
     #[serde(skip_serializing_if = "Option::is_none")]

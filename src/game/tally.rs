@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::scenario::{DecisionRule, Role, RuleKind};
 
 /// A vote choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Choice {
     Support,
@@ -28,7 +28,7 @@ impl Choice {
 }
 
 /// Votes per choice.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Counts {
     pub support: u32,
     pub support_if: u32,

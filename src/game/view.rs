@@ -2,6 +2,7 @@
 //! leaves a room, so every secret rule lives here: a card's goal reaches only its holder and
 //! the host, an open vote only the voter (and the host unless the ballot is secret).
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -20,7 +21,7 @@ pub enum Viewer {
     Player(PlayerId),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct View {
     pub room: String,
     pub locked: bool,
@@ -41,7 +42,7 @@ pub struct View {
     pub you: Option<You>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ScenarioView {
     pub id: String,
     pub title: String,
@@ -50,7 +51,7 @@ pub struct ScenarioView {
     pub decision: DecisionRuleView,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DecisionRuleView {
     pub rule: &'static str,
     pub min_support: Option<Fraction>,
@@ -60,7 +61,7 @@ pub struct DecisionRuleView {
     pub secret_ballot: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PhaseView {
     pub index: i64,
     pub kind: &'static str,
@@ -71,14 +72,14 @@ pub struct PhaseView {
     pub proposers: Vec<Role>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RoundView {
     pub kind: &'static str,
     pub title: String,
     pub minutes: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LobbyEntry {
     pub player_id: PlayerId,
     pub name: String,
@@ -91,7 +92,7 @@ pub struct LobbyEntry {
     pub real_role: Option<Option<Role>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TableView {
     pub table: usize,
     pub players: Vec<SeatView>,
@@ -108,7 +109,7 @@ pub struct TableView {
     pub decision: Option<DecisionView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SeatView {
     pub player_id: PlayerId,
     pub name: String,
@@ -129,7 +130,7 @@ pub struct SeatView {
     pub vote: Option<Option<Vote>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CardView {
     pub name: String,
     pub text: String,
@@ -138,13 +139,13 @@ pub struct CardView {
     pub goal: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct EventView {
     pub title: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct NoteView {
     pub player_id: PlayerId,
     pub round: usize,
@@ -155,7 +156,7 @@ pub struct NoteView {
     pub hidden: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ProposalView {
     pub text: String,
     pub by: PlayerId,
@@ -163,7 +164,7 @@ pub struct ProposalView {
 
 /// The counts per choice are `null` under secret ballot when fewer than
 /// [`MIN_COUNTED_SECRET`] votes were counted: with so few voters they would tell who chose what.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DecisionView {
     pub reached: bool,
     pub support: Option<u32>,
@@ -179,20 +180,20 @@ pub struct DecisionView {
     pub votes: Option<Vec<VoteEntry>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ByRole {
     pub resident: Counts,
     pub civil_servant: Counts,
     pub councillor: Counts,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct VoteEntry {
     pub player_id: PlayerId,
     pub choice: Choice,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct You {
     pub player_id: PlayerId,
     pub name: String,

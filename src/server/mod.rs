@@ -8,6 +8,7 @@ mod outbox;
 pub mod room;
 mod tokens;
 mod web;
+pub mod wire;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -135,6 +136,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .map_err(|e| StartError::Listen { addr: config.addr.clone(), reason: e.to_string() })?;
     let addr =
         listener.local_addr().map_err(|e| StartError::Listen { addr: config.addr.clone(), reason: e.to_string() })?;
+    // The folder's fingerprint is taken before it is read, so a file written while the
+    // server starts is seen as a change by the watcher (it was a race before).
+    let folder_at_load = config.scenarios.as_deref().map(fingerprint);
     let library = Library::load(config.scenarios.as_deref());
     for p in &library.problems {
         warn!("scenario skipped: {p}");
@@ -154,7 +158,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         base_url,
     });
     directory::recover(&app).await;
-    spawn_housekeeping(app.clone());
+    spawn_housekeeping(app.clone(), folder_at_load);
     let router = http::router(app.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -186,7 +190,7 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
 }
 
 /// Retention purge and scenario folder watching.
-fn spawn_housekeeping(app: Arc<App>) {
+fn spawn_housekeeping(app: Arc<App>, folder_at_load: Option<Fingerprint>) {
     let counts = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -209,9 +213,8 @@ fn spawn_housekeeping(app: Arc<App>) {
             }
         }
     });
-    if let Some(dir) = app.config.scenarios.clone() {
+    if let (Some(dir), Some(mut last)) = (app.config.scenarios.clone(), folder_at_load) {
         tokio::spawn(async move {
-            let mut last = fingerprint(&dir);
             loop {
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 let now = fingerprint(&dir);
@@ -232,7 +235,10 @@ fn spawn_housekeeping(app: Arc<App>) {
 }
 
 /// Names, sizes and modification times of the folder's files: changes when a file does.
-fn fingerprint(dir: &std::path::Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+/// What a folder's files look like from outside: names, sizes and modification times.
+type Fingerprint = Vec<(PathBuf, u64, Option<std::time::SystemTime>)>;
+
+fn fingerprint(dir: &std::path::Path) -> Fingerprint {
     let mut v: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok())

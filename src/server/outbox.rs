@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::{Notify, mpsc, watch};
 
 /// Messages a connection may have queued besides states: beyond this it counts as stuck.
@@ -30,7 +31,7 @@ pub struct Conn {
 
 #[derive(Default)]
 struct Pending {
-    view: Option<Arc<str>>,
+    view: Option<Arc<RawValue>>,
     /// Ids of accepted commands to echo; each gets its own state message.
     ids: Vec<Value>,
 }
@@ -57,7 +58,7 @@ impl Conn {
         let _ = self.kill.send(true);
     }
 
-    pub fn push_state(&self, view: Arc<str>, id: Option<Value>) {
+    pub fn push_state(&self, view: Arc<RawValue>, id: Option<Value>) {
         let mut p = self.pending.lock().expect("the pending lock is never poisoned");
         p.view = Some(view);
         p.ids.extend(id);
@@ -66,7 +67,7 @@ impl Conn {
     }
 
     /// The newest view and the ids to echo with it.
-    pub fn take_state(&self) -> (Option<Arc<str>>, Vec<Value>) {
+    pub fn take_state(&self) -> (Option<Arc<RawValue>>, Vec<Value>) {
         let mut p = self.pending.lock().expect("the pending lock is never poisoned");
         (p.view.take(), std::mem::take(&mut p.ids))
     }

@@ -8,12 +8,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info, warn};
 
 use super::outbox::Conn;
 use super::tokens::{hash_token, new_token, token_matches};
+use super::wire::{As, Frame, ServerMsg, SessionMsg};
 use super::{App, now_ms};
 use crate::game::{Actor, Command, ErrorCode, Event, Game, GameError, Lens, PlayerId, Viewer};
 use crate::scenario::Language;
@@ -42,13 +44,25 @@ impl RoomHandle {
     }
 }
 
-/// How a connection opens its session.
+/// How a connection opens its session (a [`SessionMsg`] without its room, which chose the
+/// room task).
 #[derive(Debug, Clone)]
 pub enum Session {
     Join { name: String, real_role: Option<String> },
     Resume { token: String },
     Host { token: String },
     Watch,
+}
+
+impl From<SessionMsg> for Session {
+    fn from(m: SessionMsg) -> Session {
+        match m {
+            SessionMsg::Join { name, real_role, .. } => Session::Join { name, real_role },
+            SessionMsg::Resume { token, .. } => Session::Resume { token },
+            SessionMsg::Host { host_token, .. } => Session::Host { token: host_token },
+            SessionMsg::Watch { .. } => Session::Watch,
+        }
+    }
 }
 
 /// Why an HTTP request about a room was refused.
@@ -93,11 +107,7 @@ pub enum RoomMsg {
 
 /// An error message for a person, with the id of the message it answers.
 pub fn error_json(code: ErrorCode, message: &str, id: Option<&Value>) -> String {
-    let mut v = json!({"type": "error", "code": code.code(), "message": message});
-    if let Some(id) = id {
-        v["id"] = id.clone();
-    }
-    v.to_string()
+    ServerMsg::Error { code, message, id }.text()
 }
 
 /// Why a room refused a command.
@@ -356,14 +366,12 @@ impl Room {
                     if let Some(cid) = self.player_conn.remove(&p) {
                         self.app.metrics.players_connected.fetch_sub(1, Ordering::Relaxed);
                         if let Some((conn, _, _)) = self.conns.remove(&cid) {
-                            let mut msg = json!({"type": if kicked { "kicked" } else { "left" }});
-                            if let Some((c, id)) = &echo
-                                && *c == cid
-                                && !kicked
-                            {
-                                msg["id"] = id.clone();
-                            }
-                            conn.send(msg.to_string());
+                            let msg = if kicked {
+                                ServerMsg::Kicked
+                            } else {
+                                ServerMsg::Left { id: echo.as_ref().filter(|(c, _)| *c == cid).map(|(_, id)| id) }
+                            };
+                            conn.send(msg.text());
                             conn.close(1000);
                         }
                     }
@@ -436,7 +444,8 @@ impl Room {
             conn.send(error_json(code, &message, id.as_ref()));
             false
         };
-        let mut welcome = json!({"type": "welcome", "room": self.code});
+        let mut player_id = None;
+        let mut token_back = None;
         let viewer = match session {
             Session::Watch => Viewer::Screen,
             Session::Host { token } => {
@@ -448,11 +457,11 @@ impl Room {
             }
             Session::Resume { token } => {
                 if token_matches(&token, &self.host_hash) {
-                    welcome["token"] = json!(token);
+                    token_back = Some(token);
                     Viewer::Host
                 } else if let Some(p) = self.tokens.get(&hash_token(&token)).copied() {
-                    welcome["token"] = json!(token);
-                    welcome["player_id"] = json!(p);
+                    token_back = Some(token);
+                    player_id = Some(p);
                     Viewer::Player(p)
                 } else {
                     self.app.metrics.error("invalid_token");
@@ -479,19 +488,23 @@ impl Room {
                 self.game = next;
                 self.app.metrics.command("join");
                 self.tokens.insert(hash, p);
-                welcome["token"] = json!(token);
-                welcome["player_id"] = json!(p);
+                token_back = Some(token);
+                player_id = Some(p);
                 Viewer::Player(p)
             }
         };
-        welcome["as"] = json!(match viewer {
-            Viewer::Host => "host",
-            Viewer::Screen => "screen",
-            Viewer::Player(_) => "player",
-        });
-        if let Some(id) = &id {
-            welcome["id"] = id.clone();
+        let welcome = ServerMsg::Welcome {
+            as_: match viewer {
+                Viewer::Host => As::Host,
+                Viewer::Screen => As::Screen,
+                Viewer::Player(_) => As::Player,
+            },
+            room: &self.code,
+            player_id,
+            token: token_back.as_deref(),
+            id: id.as_ref(),
         }
+        .text();
         // A second connection with the same identity replaces the first.
         let previous = match viewer {
             Viewer::Host => self.host_conn.replace(conn.id),
@@ -505,10 +518,10 @@ impl Room {
             Viewer::Screen => None,
         };
         if let Some((old, _, _)) = previous.and_then(|c| self.conns.remove(&c)) {
-            old.send(json!({"type": "replaced"}).to_string());
+            old.send(ServerMsg::Replaced.text());
             old.close(1000);
         }
-        conn.send(welcome.to_string());
+        conn.send(welcome);
         self.conns.insert(conn.id, (conn, viewer, 0));
         self.broadcast(None, Instant::now());
         true
@@ -534,31 +547,23 @@ impl Room {
         let player_conn = &self.player_conn;
         let connected = |p: PlayerId| player_conn.contains_key(&p);
         let storage = self.storage_notice();
-        let mut frames: HashMap<Lens, (Arc<str>, u64)> = HashMap::new();
+        let mut frames: HashMap<Lens, Frame> = HashMap::new();
+        let mut shared: HashMap<Lens, Arc<RawValue>> = HashMap::new();
         for (cid, (conn, viewer, last)) in self.conns.iter_mut() {
             let lens = self.game.lens(*viewer);
-            let (frame, frame_hash) = frames
-                .entry(lens)
-                .or_insert_with(|| {
-                    let mut v = self.game.frame(&self.code, lens, now, &connected);
-                    if lens == Lens::Host {
-                        v.storage = storage;
-                    }
-                    let json: Arc<str> = serde_json::to_string(&v).expect("views serialise").into();
-                    let h = hash_without_time(&json);
-                    (json, h)
-                })
-                .clone();
-            let (json, hash) = match viewer {
-                Viewer::Player(p) => {
-                    let you = serde_json::to_string(&self.game.you_of(*p)).expect("views serialise");
-                    let head = frame.strip_suffix(FRAME_TAIL).expect("a frame ends with `you: null`");
-                    let mut h = std::hash::DefaultHasher::new();
-                    std::hash::Hash::hash(&frame_hash, &mut h);
-                    std::hash::Hash::hash(&you, &mut h);
-                    (format!("{head}\"you\":{you}}}").into(), std::hash::Hasher::finish(&h))
+            let frame = frames.entry(lens).or_insert_with(|| {
+                let mut v = self.game.frame(&self.code, lens, now, &connected);
+                if lens == Lens::Host {
+                    v.storage = storage;
                 }
-                _ => (frame, frame_hash),
+                Frame::new(&v)
+            });
+            let (json, hash): (Arc<RawValue>, u64) = match viewer {
+                Viewer::Player(p) => {
+                    let (view, hash) = frame.with_you(&self.game.you_of(*p));
+                    (view.into(), hash)
+                }
+                _ => (shared.entry(lens).or_insert_with(|| frame.json.clone().into()).clone(), frame.hash),
             };
             let id = echo.as_ref().filter(|(c, _)| c == cid).map(|(_, v)| v.clone());
             if hash == *last && id.is_none() {
@@ -570,26 +575,6 @@ impl Room {
         self.app.metrics.latency(received.elapsed().as_secs_f64());
     }
 }
-
-/// A hash of a serialised view that ignores `server_time` (it changes on every broadcast
-/// but is no change a client needs to be told about).
-fn hash_without_time(json: &str) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    const KEY: &str = "\"server_time\":\"";
-    match json.find(KEY) {
-        Some(i) => {
-            let rest = &json[i + KEY.len()..];
-            let end = rest.find('"').map_or(json.len(), |e| i + KEY.len() + e);
-            std::hash::Hash::hash(&json[..i], &mut h);
-            std::hash::Hash::hash(&json[end..], &mut h);
-        }
-        None => std::hash::Hash::hash(json, &mut h),
-    }
-    std::hash::Hasher::finish(&h)
-}
-
-/// How a serialised frame ends: `you` is the last field of a view.
-const FRAME_TAIL: &str = "\"you\":null}";
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {

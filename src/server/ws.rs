@@ -13,12 +13,13 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::App;
 use super::outbox::{CONTROL_QUEUE, Conn, Out};
 use super::room::{RoomMsg, Session, error_json};
+use super::wire::{Limits, PROTOCOL, ServerMsg, SessionMsg};
 use crate::code::normalize_code;
 use crate::game::{Command, ErrorCode};
 use crate::scenario::Language;
@@ -128,20 +129,13 @@ async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
         let _ = sink.send(close(1013)).await;
         return;
     }
-    let hello = json!({
-        "type": "hello",
-        "protocol": 2,
-        "server": concat!("democreatie/", env!("CARGO_PKG_VERSION")),
-        // Version 2: the limits a client's forms must keep, so no client hard-codes them.
-        "limits": {
-            "name": crate::game::MAX_NAME,
-            "note": crate::game::MAX_NOTE,
-            "proposal": crate::game::MAX_PROPOSAL,
-            "extend_seconds": crate::game::MAX_EXTEND_SECONDS,
-            "players": crate::game::MAX_PLAYERS,
-        },
-    });
-    if sink.send(Message::Text(hello.to_string().into())).await.is_err() {
+    let hello = ServerMsg::Hello {
+        protocol: PROTOCOL,
+        server: concat!("democreatie/", env!("CARGO_PKG_VERSION")),
+        limits: Limits::NOW,
+    }
+    .text();
+    if sink.send(Message::Text(hello.into())).await.is_err() {
         return;
     }
     let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
@@ -325,36 +319,15 @@ pub fn decode(text: &str) -> Result<Incoming, Option<Value>> {
     };
     let kind = msg.get("type").and_then(Value::as_str).unwrap_or_default();
     match kind {
-        "join" | "resume" | "host" | "watch" => match parse_session(kind, &msg) {
-            Some((room, session)) => Ok(Incoming::Session { room, session, id }),
-            None => Err(id),
+        "join" | "resume" | "host" | "watch" => match serde_json::from_value::<SessionMsg>(Value::Object(msg)) {
+            Ok(s) => Ok(Incoming::Session { room: normalize_code(s.room()), session: s.into(), id }),
+            Err(_) => Err(id),
         },
         _ => match serde_json::from_value::<Command>(Value::Object(msg)) {
             Ok(command) => Ok(Incoming::Command { command, id }),
             Err(_) => Err(id),
         },
     }
-}
-
-/// The room code and session of a session message, if well-formed (the code may be
-/// unknown: `None` then means no room can match).
-fn parse_session(kind: &str, msg: &serde_json::Map<String, Value>) -> Option<(Option<String>, Session)> {
-    let code = normalize_code(msg.get("room")?.as_str()?);
-    let text = |k: &str| msg.get(k).and_then(Value::as_str).map(str::to_string);
-    let session = match kind {
-        "join" => Session::Join {
-            name: text("name")?,
-            real_role: match msg.get("real_role") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(r)) => Some(r.clone()),
-                Some(_) => return None,
-            },
-        },
-        "resume" => Session::Resume { token: text("token")? },
-        "host" => Session::Host { token: text("host_token")? },
-        _ => Session::Watch,
-    };
-    Some((code, session))
 }
 
 fn close(code: u16) -> Message {
@@ -393,8 +366,7 @@ async fn write_loop(
                 ids.into_iter()
                     .map(|id| {
                         rev += 1;
-                        let id = id.map(|i| format!(",\"id\":{i}")).unwrap_or_default();
-                        Message::Text(format!("{{\"type\":\"state\",\"rev\":{rev}{id},\"view\":{view}}}").into())
+                        Message::Text(ServerMsg::State { rev, id: id.as_ref(), view: &view }.text().into())
                     })
                     .collect()
             }

@@ -1,0 +1,272 @@
+//! The WebSocket protocol's messages as types: what a client may send ([`SessionMsg`] and
+//! the game's [`Command`]) and everything the server sends ([`ServerMsg`]). Every message
+//! is made by serde from these types, and their JSON Schema (`democreatie protocol schema`,
+//! committed as `docs/protocol.schema.json`) is generated from them too, so the code, the
+//! schema and the docs cannot drift apart.
+//!
+//! A view is serialised once per lens; [`Frame`] keeps it as its top-level fields, so a
+//! player's state is the shared fields plus their own `you`, written by serde without
+//! serialising the shared part again and without cutting or gluing JSON text.
+
+use std::hash::{Hash, Hasher};
+
+use schemars::JsonSchema;
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::game::{Command, ErrorCode, PlayerId, View, You};
+
+/// The first message of a connection: it opens a session. Fields a message does not use
+/// are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SessionMsg {
+    Join {
+        room: String,
+        name: String,
+        /// `resident`, `civil_servant`, `councillor`, or absent/null ("other").
+        #[serde(default)]
+        real_role: Option<String>,
+    },
+    Resume {
+        room: String,
+        token: String,
+    },
+    Host {
+        room: String,
+        host_token: String,
+    },
+    Watch {
+        room: String,
+    },
+}
+
+impl SessionMsg {
+    pub fn room(&self) -> &str {
+        match self {
+            SessionMsg::Join { room, .. }
+            | SessionMsg::Resume { room, .. }
+            | SessionMsg::Host { room, .. }
+            | SessionMsg::Watch { room } => room,
+        }
+    }
+}
+
+/// Anything a client may send (for the schema; decoding dispatches on `type`). Every
+/// message may also carry `"id"`: a string or a number, echoed on the answer.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // only its schema is used
+pub enum ClientMsg {
+    Session(SessionMsg),
+    Command(Command),
+}
+
+/// What `hello` tells a client about the limits its forms must keep.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+pub struct Limits {
+    pub name: usize,
+    pub note: usize,
+    pub proposal: usize,
+    pub extend_seconds: i64,
+    pub players: usize,
+}
+
+impl Limits {
+    pub const NOW: Limits = Limits {
+        name: crate::game::MAX_NAME,
+        note: crate::game::MAX_NOTE,
+        proposal: crate::game::MAX_PROPOSAL,
+        extend_seconds: crate::game::MAX_EXTEND_SECONDS,
+        players: crate::game::MAX_PLAYERS,
+    };
+}
+
+/// As whom a session was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum As {
+    Player,
+    Host,
+    Screen,
+}
+
+/// Everything the server sends.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg<'a> {
+    /// Right after the upgrade.
+    Hello { protocol: u32, server: &'a str, limits: Limits },
+    /// The session is open.
+    Welcome {
+        #[serde(rename = "as")]
+        as_: As,
+        room: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        player_id: Option<PlayerId>,
+        /// The player's token (a join or resume), or the host token on a resume with it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        token: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a Value>,
+    },
+    /// The whole view this client may see; `rev` grows within one connection.
+    State {
+        rev: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a Value>,
+        #[schemars(with = "View")]
+        view: &'a RawValue,
+    },
+    Error {
+        code: ErrorCode,
+        message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a Value>,
+    },
+    /// Another connection took over this identity; the socket closes.
+    Replaced,
+    /// The facilitator removed this player; the socket closes.
+    Kicked,
+    /// The answer to `leave`; the socket closes.
+    Left {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a Value>,
+    },
+}
+
+impl ServerMsg<'_> {
+    /// The message as JSON text.
+    pub fn text(&self) -> String {
+        serde_json::to_string(self).expect("server messages serialise")
+    }
+}
+
+/// The protocol version `hello` announces.
+pub const PROTOCOL: u32 = 2;
+
+/// The JSON Schema of every message, both ways.
+pub fn schema() -> Value {
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Protocol {
+        client: ClientMsg,
+        server: ServerMsg<'static>,
+    }
+    let mut s = serde_json::to_value(schemars::schema_for!(Protocol)).expect("schemas serialise");
+    s["title"] = "democreatie WebSocket messages (client: what a client sends; server: what it receives)".into();
+    s
+}
+
+/// A view serialised once for everyone looking through one lens: its JSON, its top-level
+/// fields for adding a player's `you`, and a hash that ignores `server_time` (which changes
+/// with every broadcast but is no change a client needs to be told about).
+pub struct Frame {
+    pub json: Box<RawValue>,
+    fields: Vec<(String, Box<RawValue>)>,
+    pub hash: u64,
+}
+
+impl Frame {
+    pub fn new(view: &View) -> Frame {
+        let json = serde_json::value::to_raw_value(view).expect("views serialise");
+        let Fields(fields) = serde_json::from_str(json.get()).expect("a view is a JSON object");
+        let mut h = std::hash::DefaultHasher::new();
+        for (k, v) in &fields {
+            if k != "server_time" {
+                k.hash(&mut h);
+                v.get().hash(&mut h);
+            }
+        }
+        Frame { json, fields, hash: h.finish() }
+    }
+
+    /// A player's view: the shared fields and their own `you`, with a hash of both.
+    pub fn with_you(&self, you: &Option<You>) -> (Box<RawValue>, u64) {
+        let you = serde_json::value::to_raw_value(you).expect("views serialise");
+        let mut h = std::hash::DefaultHasher::new();
+        self.hash.hash(&mut h);
+        you.get().hash(&mut h);
+        let view = serde_json::value::to_raw_value(&WithYou { frame: self, you: &you }).expect("views serialise");
+        (view, h.finish())
+    }
+}
+
+/// A frame's fields with `you` replaced.
+struct WithYou<'a> {
+    frame: &'a Frame,
+    you: &'a RawValue,
+}
+
+impl Serialize for WithYou<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.frame.fields.len()))?;
+        for (k, v) in &self.frame.fields {
+            if k == "you" {
+                map.serialize_entry(k, self.you)?;
+            } else {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// A JSON object's top-level fields, in order, each kept as raw JSON.
+struct Fields(Vec<(String, Box<RawValue>)>);
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Fields, A::Error> {
+                let mut v = Vec::new();
+                while let Some(entry) = m.next_entry::<String, Box<RawValue>>()? {
+                    v.push(entry);
+                }
+                Ok(Fields(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_protocol_schema_is_current() {
+        let committed = include_str!("../../docs/protocol.schema.json");
+        let now = serde_json::to_string_pretty(&schema()).unwrap() + "\n";
+        assert!(
+            committed == now,
+            "docs/protocol.schema.json is out of date: run `cargo run -- protocol schema > docs/protocol.schema.json`"
+        );
+    }
+
+    #[test]
+    fn a_state_is_its_view_with_type_rev_and_id() {
+        let view = RawValue::from_string(r#"{"room":"BCDFG","you":null}"#.into()).unwrap();
+        let id = Value::from(7);
+        let text = ServerMsg::State { rev: 3, id: Some(&id), view: &view }.text();
+        assert_eq!(text, r#"{"type":"state","rev":3,"id":7,"view":{"room":"BCDFG","you":null}}"#);
+    }
+
+    #[test]
+    fn session_messages_read_their_fields_and_ignore_others() {
+        let m: SessionMsg = serde_json::from_str(r#"{"type":"join","room":"bcdfg","name":"Anna","x":1}"#).unwrap();
+        assert_eq!(m, SessionMsg::Join { room: "bcdfg".into(), name: "Anna".into(), real_role: None });
+        assert!(
+            serde_json::from_str::<SessionMsg>(r#"{"type":"join","room":"bcdfg","name":"A","real_role":5}"#).is_err()
+        );
+        assert!(serde_json::from_str::<SessionMsg>(r#"{"type":"resume","room":"bcdfg"}"#).is_err());
+    }
+}
