@@ -537,3 +537,38 @@ async fn an_idle_room_with_nobody_connected_is_finished() {
     assert_eq!(request(addr, "GET", &format!("/api/rooms/{code}/report.json"), &[], "").await.0, 401);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_client_files_are_compressed_and_revalidated() {
+    let server = start("assets").await;
+    let addr = server.addr;
+    for path in ["/assets/js/join.js", "/assets/app.css", "/join/bcdfg", "/"] {
+        let (s, body, head) = request(addr, "GET", path, &[("Accept-Encoding", "gzip")], "").await;
+        assert_eq!(s, 200, "{path}");
+        let head = head.to_lowercase();
+        assert!(head.contains("content-encoding: gzip"), "{path} is not compressed: {head}");
+        assert!(head.contains("x-content-type-options: nosniff") && head.contains("content-security-policy"), "{path}");
+        let etag = head
+            .lines()
+            .find_map(|l| l.strip_prefix("etag: "))
+            .unwrap_or_else(|| panic!("{path}: no etag"))
+            .trim()
+            .to_string();
+        // The browser asks again with the tag: a 304 without a body.
+        let (s, body2, head2) = request(addr, "GET", path, &[("If-None-Match", &etag)], "").await;
+        assert_eq!(s, 304, "{path}: {head2}");
+        assert!(body2.is_empty());
+        assert!(head2.to_lowercase().contains(&format!("etag: {etag}")));
+        // Another tag (an older version of the file) gets the file again.
+        let (s, plain, head3) = request(addr, "GET", path, &[("If-None-Match", "\"old\"")], "").await;
+        assert_eq!(s, 200);
+        assert!(!head3.to_lowercase().contains("content-encoding"), "not compressed without Accept-Encoding");
+        assert!(plain.len() > body.len(), "{path}: compressed {} bytes, plain {}", body.len(), plain.len());
+    }
+    // Pages differ by name, so they have different tags.
+    let tag = |h: &str| h.to_lowercase().lines().find_map(|l| l.strip_prefix("etag: ").map(str::to_string));
+    let (_, _, a) = request(addr, "GET", "/host", &[], "").await;
+    let (_, _, b) = request(addr, "GET", "/join/bcdfg", &[], "").await;
+    assert_ne!(tag(&a), tag(&b));
+    server.stop().await;
+}

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
+use tower_http::trace::TraceLayer;
 
 use super::room::{Refusal, RoomMsg};
 use super::{App, web, ws};
@@ -22,7 +23,7 @@ use crate::scenario::{self, Language, RoundKind, Scenario};
 pub const MAX_BODY: usize = 256 * 1024;
 
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .route("/api/scenarios", get(list_scenarios))
@@ -36,7 +37,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/ws", get(ws::handler))
         .merge(web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(app)
+        // A span per request (method, path); its events are at debug level, with no body,
+        // no query and no headers in them, so nothing personal reaches the log.
+        .layer(TraceLayer::new_for_http());
+    web::security_headers(router).with_state(app)
 }
 
 /// A refusal: status, code and a sentence.

@@ -1,14 +1,17 @@
-//! The web client's pages and files, embedded in the binary, each served with a
-//! Content-Security-Policy that allows no inline script.
+//! The web client's pages and files, embedded in the binary: served compressed, with an
+//! entity tag so a browser revalidates with a `304`, and (like every response of the
+//! server) with a Content-Security-Policy that allows no inline script.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_embed::RustEmbed;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::App;
 use crate::code::normalize_code;
@@ -24,48 +27,59 @@ struct Assets;
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
+/// The pages and files of the web client, compressed when the browser accepts gzip. Every
+/// response of the server gets the security headers (see [`security_headers`]).
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
-        .route("/", get(|| async { page("index") }))
-        .route("/host", get(|| async { page("host") }))
-        .route("/join/{code}", get(|Path(c): Path<String>| async move { coded(&c, "join") }))
-        .route("/screen/{code}", get(|Path(c): Path<String>| async move { coded(&c, "screen") }))
-        .route("/scenarios/{id}", get(|| async { page("scenario") }))
-        .route("/assets/{*path}", get(|Path(p): Path<String>| async move { asset(&p) }))
-        .route("/favicon.ico", get(|| async { asset("icons/favicon.svg") }))
-        .fallback(|| async { (StatusCode::NOT_FOUND, secure(), "Not found").into_response() })
+        .route("/", get(|h: HeaderMap| async move { page("index", &h) }))
+        .route("/host", get(|h: HeaderMap| async move { page("host", &h) }))
+        .route("/join/{code}", get(|Path(c): Path<String>, h: HeaderMap| async move { coded(&c, "join", &h) }))
+        .route("/screen/{code}", get(|Path(c): Path<String>, h: HeaderMap| async move { coded(&c, "screen", &h) }))
+        .route("/scenarios/{id}", get(|h: HeaderMap| async move { page("scenario", &h) }))
+        .route("/assets/{*path}", get(|Path(p): Path<String>, h: HeaderMap| async move { asset(&p, &h) }))
+        .route("/favicon.ico", get(|h: HeaderMap| async move { asset("icons/favicon.svg", &h) }))
+        .fallback(|| async { not_found() })
+        .layer(CompressionLayer::new())
 }
 
-fn secure() -> [(header::HeaderName, HeaderValue); 4] {
-    [
-        (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)),
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
-        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-    ]
+/// Security headers on every response (pages, files, the API, errors): a
+/// Content-Security-Policy without inline script, no MIME sniffing, no referrer, no framing.
+/// A handler that sets one of them itself keeps its own.
+pub fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
 }
 
-fn coded(code: &str, name: &'static str) -> Response {
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "Not found").into_response()
+}
+
+fn coded(code: &str, name: &'static str, headers: &HeaderMap) -> Response {
     match normalize_code(code) {
-        Some(_) => page(name),
-        None => (StatusCode::NOT_FOUND, secure(), "Not found").into_response(),
+        Some(_) => page(name, headers),
+        None => not_found(),
     }
 }
 
 /// A page: the one HTML shell with its page name filled in (title key, module, body class).
-fn page(name: &'static str) -> Response {
+fn page(name: &'static str, headers: &HeaderMap) -> Response {
     match Assets::get("page.html") {
-        Some(f) => (
-            secure(),
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
-            String::from_utf8_lossy(&f.data).replace("{{page}}", name),
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, secure(), "Not found").into_response(),
+        Some(f) => {
+            let tag = etag(&f.metadata.sha256_hash(), name);
+            let body = String::from_utf8_lossy(&f.data).replace("{{page}}", name);
+            validated(headers, tag, "text/html; charset=utf-8".into(), body.into_bytes())
+        }
+        None => not_found(),
     }
 }
 
-fn asset(path: &str) -> Response {
+fn asset(path: &str, headers: &HeaderMap) -> Response {
     match Assets::get(path) {
         Some(f) => {
             let mime = f.metadata.mimetype().to_string();
@@ -74,13 +88,34 @@ fn asset(path: &str) -> Response {
             } else {
                 mime
             };
-            (
-                secure(),
-                [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "no-cache".to_string())],
-                f.data.into_owned(),
-            )
-                .into_response()
+            validated(headers, etag(&f.metadata.sha256_hash(), path), mime, f.data.into_owned())
         }
-        None => (StatusCode::NOT_FOUND, secure(), "Not found").into_response(),
+        None => not_found(),
+    }
+}
+
+/// An entity tag from the file's content hash (and, for pages, the page's name): it changes
+/// exactly when the bytes served change, for example with a new version of the server.
+fn etag(sha256: &[u8; 32], salt: &str) -> String {
+    let mut h = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(sha256, &mut h);
+    std::hash::Hash::hash(salt, &mut h);
+    let hex: String = sha256[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}-{:016x}\"", std::hash::Hasher::finish(&h))
+}
+
+/// The body with its validator, or `304 Not Modified` when the browser already has it.
+/// `no-cache` makes the browser ask every time; the answer is a few bytes when nothing
+/// changed, so phones on venue Wi-Fi download each file once.
+fn validated(headers: &HeaderMap, tag: String, content_type: String, body: Vec<u8>) -> Response {
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let cache = [(header::ETAG, tag), (header::CACHE_CONTROL, "no-cache".to_string())];
+    if fresh {
+        (StatusCode::NOT_MODIFIED, cache).into_response()
+    } else {
+        (cache, [(header::CONTENT_TYPE, content_type)], body).into_response()
     }
 }
