@@ -67,7 +67,7 @@ fn essence(v: &Value) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rooms_recorded_on_2026_11_30_replay_to_what_the_host_saw() {
     let data = copy_of_fixture("golden");
-    let (mut server, addr, log) = spawn_server(&data, &[]);
+    let (mut server, addr, log) = spawn_server(&data, &[]).await;
     assert!(!log.iter().any(|l| l.contains("cannot be restored") || l.contains("read-only")), "{log:?}");
     for room in recorded() {
         let code = room["room"].as_str().unwrap();
@@ -91,7 +91,7 @@ async fn the_migration_forgets_who_voted_what_in_closed_secret_ballots() {
     let data = copy_of_fixture("golden-seal");
     let db = data.join("democreatie.sqlite3");
     let votes_before = vote_rows(&db);
-    let (mut server, _addr, _) = spawn_server(&data, &[]);
+    let (mut server, _addr, _) = spawn_server(&data, &[]).await;
     server.kill().unwrap();
     server.wait().unwrap();
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -188,7 +188,7 @@ async fn a_room_whose_log_stops_replaying_is_served_read_only_with_its_report() 
     drop(conn);
     assert!(actor.contains("player"));
 
-    let (mut server, addr, log) = spawn_server(&data, &[]);
+    let (mut server, addr, log) = spawn_server(&data, &[]).await;
     assert!(
         log.iter().any(|l| l.contains(&format!("room {code}"))
             && l.contains("read-only")

@@ -21,7 +21,7 @@ fn seat<'a>(v: &'a Value, id: &str) -> &'a Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_comes_back_with_every_note_proposal_and_vote() {
     let data = temp_dir("restart");
-    let (mut child, addr, _log) = spawn_server(&data, &[]);
+    let (mut child, addr, _log) = spawn_server(&data, &[]).await;
     let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan", "options": {"tables": 1}})).await;
     let mut host = Client::host(addr, &code, &host_token).await;
     let mut players = Vec::new();
@@ -58,7 +58,7 @@ async fn a_killed_server_comes_back_with_every_note_proposal_and_vote() {
     // Kill without warning, restart on the same data.
     child.kill().unwrap();
     child.wait().unwrap();
-    let (mut child, addr, _log) = spawn_server(&data, &[]);
+    let (mut child, addr, _log) = spawn_server(&data, &[]).await;
 
     let mut host = Client::host(addr, &code, &host_token).await;
     let after = host.view_until("state", |_| true).await;
@@ -126,7 +126,7 @@ async fn a_killed_server_comes_back_with_every_note_proposal_and_vote() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_whose_log_no_longer_replays_is_named_and_the_others_are_served() {
     let data = temp_dir("badlog");
-    let (mut child, addr, _log) = spawn_server(&data, &[]);
+    let (mut child, addr, _log) = spawn_server(&data, &[]).await;
     let (good, _) = create_room(addr, json!({"scenario": "skatebaan"})).await;
     let (bad, _) = create_room(addr, json!({"scenario": "buurthuis"})).await;
     for room in [&good, &bad] {
@@ -142,7 +142,7 @@ async fn a_room_whose_log_no_longer_replays_is_named_and_the_others_are_served()
     )
     .unwrap();
     drop(conn);
-    let (mut child, addr, log) = spawn_server(&data, &[]);
+    let (mut child, addr, log) = spawn_server(&data, &[]).await;
     assert_eq!(get(addr, &format!("/api/rooms/{good}")).await.0, 200);
     // The bad room does not vanish: it is served read-only, as it was before the join.
     let (status, summary) = get(addr, &format!("/api/rooms/{bad}")).await;
@@ -163,7 +163,7 @@ async fn a_room_whose_log_no_longer_replays_is_named_and_the_others_are_served()
 async fn a_corrupt_database_is_moved_aside_and_the_server_still_starts() {
     let data = temp_dir("corrupt");
     std::fs::write(data.join("democreatie.sqlite3"), b"this is not a database, it is a shopping list").unwrap();
-    let (mut child, addr, log) = spawn_server(&data, &[]);
+    let (mut child, addr, log) = spawn_server(&data, &[]).await;
     assert_eq!(get(addr, "/healthz").await.0, 200);
     create_room(addr, json!({"scenario": "skatebaan"})).await;
     let lines = log;
@@ -200,31 +200,66 @@ fn the_server_refuses_a_taken_address_and_an_unwritable_data_folder() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_store_writes_and_exits_cleanly() {
     let data = temp_dir("sigterm");
-    let (mut server, addr, _) = spawn_server(&data, &[]);
-    let (code, _) = create_room(addr, json!({"scenario": "skatebaan"})).await;
-    Client::join(addr, &code, "Anna", None).await;
-    let pid = server.0.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let (mut server, addr, _) = spawn_server(&data, &[]).await;
+    let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan", "options": {"tables": 1}})).await;
+    let mut host = Client::host(addr, &code, &host_token).await;
+    let mut players = Vec::new();
+    for i in 0..8 {
+        players.push(Client::join(addr, &code, &format!("Speler {i}"), None).await.0);
+    }
+    host.ok(json!({"type": "start"})).await;
+    host.ok(json!({"type": "next"})).await; // the values round takes notes
+    // 240 notes in flight (within each phone's burst of 40), then SIGTERM at once.
+    for (p, c) in players.iter_mut().enumerate() {
+        for n in 0..30 {
+            c.send(json!({"type": "note", "kind": "value", "text": format!("N{p}-{n}"), "id": format!("{p}-{n}")}))
+                .await;
+        }
+    }
+    assert!(Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap().success());
+    let mut acknowledged = Vec::new();
+    for (p, c) in players.iter_mut().enumerate() {
+        while c.try_recv(std::time::Duration::from_secs(5)).await.is_some() {}
+        for m in &c.log {
+            if m["type"] == "state"
+                && let Some(id) = m["id"].as_str()
+            {
+                acknowledged.push(format!("N{id}"));
+            }
+        }
+        let _ = p;
+    }
     let t0 = std::time::Instant::now();
     let status = loop {
         if let Some(s) = server.0.try_wait().unwrap() {
             break s;
         }
         assert!(t0.elapsed() < std::time::Duration::from_secs(10), "the server did not stop on SIGTERM");
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
     assert!(status.success(), "{status:?}");
-    // The join is in the store: the room comes back with Anna in it.
-    let (_server, addr, _) = spawn_server(&data, &[]);
-    let (_, summary) = get(addr, &format!("/api/rooms/{code}")).await;
-    let summary: Value = serde_json::from_str(&summary).unwrap();
-    assert_eq!(summary["players"], 1);
+    // The store was closed, not abandoned: SQLite checkpoints and removes its WAL then.
+    let wal = data.join("democreatie.sqlite3-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "the WAL was left behind: the store was not closed"
+    );
+    // Every acknowledged note is stored.
+    let (_server, addr, _) = spawn_server(&data, &[]).await;
+    let mut host = Client::host(addr, &code, &host_token).await;
+    let v = host.view_until("a state", |_| true).await;
+    let stored: Vec<String> =
+        v["tables"][0]["notes"].as_array().unwrap().iter().map(|n| n["text"].as_str().unwrap().to_string()).collect();
+    assert!(!acknowledged.is_empty());
+    for a in &acknowledged {
+        assert!(stored.contains(a), "{a} was acknowledged but is not stored");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kicked_and_departed_players_stay_out_after_a_restart() {
     let data = temp_dir("kicked");
-    let (mut server, addr, _) = spawn_server(&data, &[]);
+    let (mut server, addr, _) = spawn_server(&data, &[]).await;
     let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan"})).await;
     let mut host = Client::host(addr, &code, &host_token).await;
     let (_anna, _, anna) = Client::join(addr, &code, "Anna", None).await;
@@ -236,7 +271,7 @@ async fn kicked_and_departed_players_stay_out_after_a_restart() {
     server.kill().unwrap();
     server.wait().unwrap();
 
-    let (_server, addr, _) = spawn_server(&data, &[]);
+    let (_server, addr, _) = spawn_server(&data, &[]).await;
     for (token, ok) in [(&anna, true), (&bram, false), (&cas_token, false)] {
         let mut c = Client::connect(addr).await;
         c.send(json!({"type": "resume", "room": code, "token": token})).await;

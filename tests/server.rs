@@ -94,14 +94,31 @@ async fn a_whole_game_with_two_tables_keeps_every_secret() {
             })
             .await;
             assert!(host.all_text().contains(&open_vote_texts.last().unwrap().1), "the host sees open votes");
+            // Each client is scanned once its view shows the last vote: it has then received
+            // every message sent before (one socket keeps order), not just 100 ms worth.
+            let voting: Vec<Value> = host.view["tables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| !t["proposal"].is_null() && t["decision"]["reached"] != true)
+                .map(|t| t["table"].clone())
+                .collect();
+            let all_voted = |v: &Value| {
+                v["tables"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|t| voting.contains(&t["table"]))
+                    .all(|t| t["players"].as_array().unwrap().iter().all(|p| p["voted"] == true))
+            };
             for (c, id) in players.iter_mut() {
-                c.drain(Duration::from_millis(100)).await;
+                c.view_until("every vote in", all_voted).await;
                 let text = c.all_text();
                 for (voter, secret) in &open_vote_texts {
                     assert_eq!(text.contains(secret.as_str()), voter == id, "{id} and the open vote of {voter}");
                 }
             }
-            screen.drain(Duration::from_millis(100)).await;
+            screen.view_until("every vote in", all_voted).await;
             for (_, secret) in &open_vote_texts {
                 assert!(!screen.all_text().contains(secret.as_str()), "the screen saw an open vote");
             }
@@ -116,9 +133,10 @@ async fn a_whole_game_with_two_tables_keeps_every_secret() {
     assert_eq!(t2["reached"], false, "{t2}");
     assert_eq!(t2["objections"].as_array().unwrap().len(), 4);
     assert!(t1["by_role"]["resident"]["support_if"].as_u64().unwrap() >= 1);
-    // Scan every message every client received.
+    // Scan every message every client received, up to the view of the finished room.
+    let finished = |v: &Value| v["phase"]["kind"] == "finished";
     for (c, id) in players.iter_mut() {
-        c.drain(Duration::from_millis(100)).await;
+        c.view_until("the end", finished).await;
         let text = c.all_text();
         for (other, goal) in &goal_of {
             if goal != &goal_of[id.as_str()] {
@@ -133,7 +151,7 @@ async fn a_whole_game_with_two_tables_keeps_every_secret() {
             assert!(!text.contains(&format!("NOTE-{other}-")), "{id} saw a note of {other}");
         }
     }
-    screen.drain(Duration::from_millis(100)).await;
+    screen.view_until("the end", finished).await;
     let st = screen.all_text();
     assert!(!st.contains("\"goal\"") && !st.contains("NOTE-"), "the screen saw a goal or a note");
     assert!(st.contains("PROPOSAL-T1"), "a decision shows the proposal it decided on");
@@ -318,36 +336,6 @@ async fn a_second_connection_replaces_the_first_and_kick_and_leave_close() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_that_stops_reading_does_not_slow_the_others() {
-    let server = start("slow").await;
-    let addr = server.addr;
-    let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan"})).await;
-    let mut host = Client::host(addr, &code, &host_token).await;
-    let (_silent, _, _) = Client::join(addr, &code, "Stil", None).await; // never read again
-    let mut talkers = Vec::new();
-    for i in 0..3 {
-        talkers.push(Client::join(addr, &code, &format!("T{i}"), None).await.0);
-    }
-    host.ok(json!({"type": "start"})).await;
-    host.ok(json!({"type": "next"})).await; // discussion
-    let started = std::time::Instant::now();
-    let mut worst = Duration::ZERO;
-    for round in 0..30 {
-        for t in talkers.iter_mut() {
-            let t0 = std::time::Instant::now();
-            t.ok(json!({"type": "note", "kind": "value", "text": format!("Een waarde {round} {}", "x".repeat(200))}))
-                .await;
-            worst = worst.max(t0.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(60)).await; // stay under the rate limit
-    }
-    // 90 notes of ~250 bytes each, to a client that reads none of them: the others were
-    // answered as quickly as ever (generous bound: this machine is shared and noisy).
-    assert!(worst < Duration::from_secs(2), "worst answer {worst:?} after {:?}", started.elapsed());
-    server.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_socket_that_opens_no_session_is_closed_after_ten_seconds() {
     let server = start("silent").await;
     let mut c = Client::connect(server.addr).await;
@@ -528,8 +516,16 @@ async fn an_idle_room_with_nobody_connected_is_finished() {
     let v = screen.view_until("state", |_| true).await;
     assert_eq!(v["phase"]["kind"], "finished");
     drop(screen);
-    // Once it has left memory again, its report is still there for the facilitator.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Once it has left memory again (no room task runs), its report is still there.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, m) = get(addr, "/metrics").await;
+        if m.lines().any(|l| l == "democreatie_room_tasks 0") && m.lines().any(|l| l == "democreatie_rooms 0") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the finished room never left memory: {m}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let auth = format!("Bearer {host_token}");
     let (s, body, _) =
         request(addr, "GET", &format!("/api/rooms/{code}/report.json"), &[("Authorization", &auth)], "").await;

@@ -64,7 +64,7 @@ async fn a_full_disk_refuses_commands_loses_no_acknowledged_one_and_the_room_com
         return;
     };
     let data = disk.0.clone();
-    let (mut server, addr, _) = spawn_server(&data, &[]);
+    let (mut server, addr, _) = spawn_server(&data, &[]).await;
     let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan", "options": {"tables": 1}})).await;
     let mut host = Client::host(addr, &code, &host_token).await;
     let mut players = Vec::new();
@@ -117,7 +117,7 @@ async fn a_full_disk_refuses_commands_loses_no_acknowledged_one_and_the_room_com
     // Killed without warning: every acknowledged note comes back, no refused one.
     server.kill().unwrap();
     server.wait().unwrap();
-    let (mut server, addr, log) = spawn_server(&data, &[]);
+    let (mut server, addr, log) = spawn_server(&data, &[]).await;
     assert!(!log.iter().any(|l| l.contains("cannot be restored") || l.contains("read-only")), "{log:?}");
     let mut host = Client::host(addr, &code, &host_token).await;
     let v = host.view_until("a state", |_| true).await;
@@ -133,7 +133,7 @@ async fn a_full_disk_refuses_commands_loses_no_acknowledged_one_and_the_room_com
 async fn an_empty_database_file_is_moved_aside_not_silently_replaced() {
     let data = temp_dir("empty");
     std::fs::write(data.join("democreatie.sqlite3"), b"").unwrap();
-    let (_server, addr, log) = spawn_server(&data, &[]);
+    let (_server, addr, log) = spawn_server(&data, &[]).await;
     assert!(
         log.iter()
             .any(|l| l.contains("democreatie.sqlite3") && l.contains("the file is empty") && l.contains("moved to")),
@@ -167,7 +167,7 @@ fn report_cli(args: &[&str]) -> std::process::Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn damage_in_the_middle_of_the_file_is_found_moved_aside_and_can_still_be_reported() {
     let data = temp_dir("damaged");
-    let (mut server, addr, _) = spawn_server(&data, &[]);
+    let (mut server, addr, _) = spawn_server(&data, &[]).await;
     let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan"})).await;
     let (mut anna, _, _) = Client::join(addr, &code, "Anna", None).await;
     Client::join(addr, &code, "Bram", None).await;
@@ -190,7 +190,7 @@ async fn damage_in_the_middle_of_the_file_is_found_moved_aside_and_can_still_be_
     bytes[page..page + 4096].fill(0xA5);
     std::fs::write(&db, &bytes).unwrap();
 
-    let (mut server, addr, log) = spawn_server(&data, &[]);
+    let (mut server, addr, log) = spawn_server(&data, &[]).await;
     let line = log.iter().find(|l| l.contains("is damaged")).unwrap_or_else(|| panic!("{log:?}"));
     assert!(
         line.contains("democreatie.sqlite3") && line.contains("moved to") && line.contains("democreatie report"),
@@ -225,7 +225,7 @@ async fn damage_in_the_middle_of_the_file_is_found_moved_aside_and_can_still_be_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_report_command_only_reads_the_database() {
     let data = temp_dir("report-ro");
-    let (mut server, addr, _) = spawn_server(&data, &[]);
+    let (mut server, addr, _) = spawn_server(&data, &[]).await;
     let (code, _) = create_room(addr, json!({"scenario": "skatebaan"})).await;
     Client::join(addr, &code, "Anna", None).await;
     assert!(Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap().success());
@@ -250,7 +250,7 @@ async fn the_report_command_only_reads_the_database() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_lookups_of_a_stored_room_start_one_task() {
     let data = temp_dir("one-task");
-    let (mut server, addr, _) = spawn_server(&data, &["--room-idle-hours", "0.0003"]);
+    let (mut server, addr, _) = spawn_server(&data, &["--room-idle-hours", "0.0003"]).await;
     let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan"})).await;
     let mut host = Client::host(addr, &code, &host_token).await;
     host.ok(json!({"type": "end"})).await;
@@ -273,7 +273,7 @@ async fn concurrent_lookups_of_a_stored_room_start_one_task() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gauges_follow_rooms_through_delete_and_expiry() {
     let data = temp_dir("gauges");
-    let (_server, addr, _) = spawn_server(&data, &["--room-idle-hours", "0.0003"]);
+    let (_server, addr, _) = spawn_server(&data, &["--room-idle-hours", "0.0003"]).await;
     // Delete with three players connected.
     let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan"})).await;
     let mut players = Vec::new();

@@ -171,7 +171,9 @@ pub fn spawn(app: Arc<App>, code: String, start: Start) -> RoomHandle {
         storage_down: false,
         retry_system_at: None,
     };
-    tokio::spawn(room.run(rx));
+    // Every line the room task logs carries its code.
+    let span = tracing::info_span!("room", room = %room.code);
+    tokio::spawn(tracing::Instrument::instrument(room.run(rx), span));
     handle
 }
 

@@ -64,4 +64,29 @@ mod tests {
         assert!(token_matches(&t, &hash_token(&t)));
         assert!(!token_matches(&new_token(), &hash_token(&t)));
     }
+
+    /// Not the length of the text but the randomness in it: 192 bits decode from every
+    /// token, no two of 2,000 tokens are alike, and every bit position is set in about
+    /// half of them (a counter, a clock or a stuck byte would fail this by far).
+    #[test]
+    fn tokens_are_random_in_every_bit() {
+        use base64::Engine;
+        const N: usize = 2000;
+        let mut seen = std::collections::HashSet::new();
+        let mut ones = [0u32; 192];
+        for _ in 0..N {
+            let t = new_token();
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&t).expect("URL-safe base64");
+            assert_eq!(bytes.len(), 24);
+            for (i, one) in ones.iter_mut().enumerate() {
+                *one += u32::from(bytes[i / 8] >> (i % 8) & 1);
+            }
+            assert!(seen.insert(t), "a token came twice");
+        }
+        // Binomial(2000, 1/2): mean 1000, standard deviation about 22; 6 deviations is a
+        // bound a fair source misses about once in 10^8 runs per position.
+        for (i, one) in ones.iter().enumerate() {
+            assert!((868..=1132).contains(one), "bit {i} is set in {one} of {N} tokens");
+        }
+    }
 }

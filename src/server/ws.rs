@@ -63,7 +63,13 @@ pub async fn handler(
         .read_buffer_size(512)
         .write_buffer_size(0)
         .max_write_buffer_size(4 << 20)
-        .on_upgrade(move |socket| session(socket, app, peer.ip()))
+        .on_upgrade(move |socket| {
+            // Every line a connection logs carries its number (never its address: that is
+            // personal data), and its room once a session is open.
+            let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+            let span = tracing::info_span!("conn", conn = id, room = tracing::field::Empty);
+            tracing::Instrument::instrument(session(socket, app, peer.ip(), id), span)
+        })
 }
 
 /// Browsers send Origin: only pages of this server (or configured origins) may connect.
@@ -118,7 +124,7 @@ impl Bucket {
     }
 }
 
-async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
+async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr, conn_id: u64) {
     let n = app.connections.fetch_add(1, Ordering::Relaxed) + 1;
     let counted = Counted(app.clone());
     let (mut sink, mut stream) = socket.split();
@@ -140,7 +146,8 @@ async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
     }
     let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
     let (kill_tx, mut kill_rx) = watch::channel(false);
-    let conn = Arc::new(Conn::new(NEXT_CONN.fetch_add(1, Ordering::Relaxed), control_tx, kill_tx));
+    let conn = Arc::new(Conn::new(conn_id, control_tx, kill_tx));
+    tracing::debug!("connection opened");
     let writer = tokio::spawn(write_loop(sink, conn.clone(), control_rx, kill_rx.clone()));
 
     let mut room = None;
@@ -209,8 +216,8 @@ async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
                     fail(ErrorCode::RateLimited, lang, id.as_ref());
                     continue;
                 }
-                let handle = match code {
-                    Some(c) => super::directory::find(&app, &c).await,
+                let handle = match &code {
+                    Some(c) => super::directory::find(&app, c).await,
                     None => None,
                 };
                 let Some(handle) = handle else {
@@ -228,6 +235,10 @@ async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
                     Ok(Some(l)) => {
                         lang = l;
                         room = Some(handle);
+                        if let Some(c) = &code {
+                            tracing::Span::current().record("room", c.as_str());
+                        }
+                        tracing::debug!("session opened");
                     }
                     _ => failed_session(&app, peer),
                 }
@@ -249,6 +260,7 @@ async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
     if let Some(handle) = room {
         handle.send(RoomMsg::Closed { conn: conn.id }).await;
     }
+    tracing::debug!("connection closed");
     // The session is over: it stops counting against --max-connections now, not after the
     // writer's last words.
     drop(counted);

@@ -113,6 +113,23 @@ pub struct Client {
 impl Client {
     pub async fn connect(addr: std::net::SocketAddr) -> Client {
         let (ws, _) = connect_async(format!("ws://{addr}/ws")).await.expect("ws connects");
+        Client::greeted(ws).await
+    }
+
+    /// A client whose socket takes in at most a few KiB before the server must wait: a
+    /// phone that stops reading fills up quickly (the kernel would otherwise buffer up to
+    /// tens of MB for it on loopback).
+    pub async fn connect_small_window(addr: std::net::SocketAddr) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(addr).await.expect("tcp connects");
+        let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), MaybeTlsStream::Plain(stream))
+            .await
+            .expect("ws connects");
+        Client::greeted(ws).await
+    }
+
+    async fn greeted(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Client {
         let mut c = Client { ws, log: Vec::new(), view: Value::Null, closed: None };
         let hello = c.recv().await;
         assert_eq!(hello["type"], "hello");
@@ -205,7 +222,12 @@ impl Client {
         name: &str,
         real_role: Option<&str>,
     ) -> (Client, String, String) {
-        let mut c = Client::connect(addr).await;
+        Client::connect(addr).await.joined(room, name, real_role).await
+    }
+
+    /// Joins on an open connection; answers the client, its player id and token.
+    pub async fn joined(self, room: &str, name: &str, real_role: Option<&str>) -> (Client, String, String) {
+        let mut c = self;
         c.send(json!({"type": "join", "room": room, "name": name, "real_role": real_role, "id": 1})).await;
         let w = c.until("welcome", |m| m["type"] == "welcome" || m["type"] == "error").await;
         assert_eq!(w["type"], "welcome", "{w}");

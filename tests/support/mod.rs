@@ -19,13 +19,22 @@ mod process {
     use std::process::{Child, Command, Stdio};
 
     /// The server process; killed when dropped, so a failing assertion leaves nothing running.
-    pub struct Server(pub Child, std::sync::mpsc::Receiver<String>);
+    pub struct Server(pub Child, tokio::sync::mpsc::UnboundedReceiver<String>);
 
     impl Server {
-        /// What the server logged since the last look (waits a moment for stragglers).
-        pub fn more_log(&self) -> Vec<String> {
-            std::thread::sleep(std::time::Duration::from_millis(200));
-            self.1.try_iter().collect()
+        /// What the server logged since the last look, waiting up to `wait` for a line that
+        /// contains `needle`.
+        pub async fn log_until(&mut self, needle: &str, wait: std::time::Duration) -> Vec<String> {
+            let mut lines = Vec::new();
+            let deadline = tokio::time::Instant::now() + wait;
+            while let Ok(Some(line)) = tokio::time::timeout_at(deadline, self.1.recv()).await {
+                let found = line.contains(needle);
+                lines.push(line);
+                if found {
+                    break;
+                }
+            }
+            lines
         }
         pub fn kill(&mut self) -> std::io::Result<()> {
             self.0.kill()
@@ -42,8 +51,9 @@ mod process {
         }
     }
 
-    /// Starts the real binary; answers the process and the address it listens on.
-    pub fn spawn_server(data: &Path, extra: &[&str]) -> (Server, SocketAddr, Vec<String>) {
+    /// Starts the real binary; answers the process, the address it listens on, and what
+    /// it logged until then (opening the store and restoring rooms come first).
+    pub async fn spawn_server(data: &Path, extra: &[&str]) -> (Server, SocketAddr, Vec<String>) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_democreatie"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data)
@@ -54,25 +64,22 @@ mod process {
             .spawn()
             .expect("the binary starts");
         let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        // A plain thread reads the pipe (blocking reads); the test awaits its lines.
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let _ = tx.send(line);
             }
         });
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
         let mut seen = Vec::new();
-        while std::time::Instant::now() < deadline {
-            if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
-                if let Some(rest) = line.split("listening on http://").nth(1) {
-                    let addr = rest.split_whitespace().next().unwrap().parse().unwrap();
-                    // Keep collecting what the server logs next (room restores come first).
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                    seen.extend(rx.try_iter());
-                    return (Server(child, rx), addr, seen);
-                }
+        while let Ok(Some(line)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr = rest.split_whitespace().next().unwrap().parse().unwrap();
                 seen.push(line);
+                return (Server(child, rx), addr, seen);
             }
+            seen.push(line);
         }
         let _ = child.kill();
         let _ = child.wait();
