@@ -7,7 +7,7 @@
 // - clock: countdowns corrected for the server's clock.
 // - api(): fetch JSON from the HTTP API.
 
-import { t } from './i18n.js';
+import { t, getLang } from './i18n.js';
 
 // ---------------------------------------------------------------- DOM
 
@@ -122,6 +122,14 @@ export function region(container, sig, build) {
     target.focus({ preventScroll: true });
   }
   return true;
+}
+
+/**
+ * The signature of a region's data for region(). The language is part of it, so
+ * that every region is built again in the new language after a switch.
+ */
+export function sig(...parts) {
+  return JSON.stringify([getLang(), ...parts]);
 }
 
 /** Forget the remembered signatures (e.g. after a language switch). */

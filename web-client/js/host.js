@@ -8,9 +8,9 @@
 
 import {
   h, setChildren, region, resetRegion, storage, KEYS, isValidCode, normaliseCode, api, RoomSocket,
-  bannerFor, syncClock, countdown, announce, namesOf, downloadBlob, uid,
+  bannerFor, syncClock, countdown, announce, namesOf, downloadBlob, uid, sig,
 } from './common.js';
-import { t, initI18n, onLangChange, getLang } from './i18n.js';
+import { t, initI18n, onLangChange } from './i18n.js';
 import {
   ROLES, roleBadge, choiceBadge, connBadge, kindName, textBlock, cardView, eventView, decisionView,
   ruleView, notesView, roundPlan, progressText, progressBadges, errorText, formStatus, roleName,
@@ -26,10 +26,6 @@ initI18n();
 
 if (roomParam !== null) dashboard(normaliseCode(roomParam));
 else setup();
-
-function sig(...parts) {
-  return JSON.stringify([getLang(), ...parts]);
-}
 
 // =================================================================== setup
 

@@ -7,9 +7,9 @@
 
 import {
   h, setChildren, region, resetRegion, storage, KEYS, codeFromPath, isValidCode, api,
-  RoomSocket, bannerFor, syncClock, countdown, announce, namesOf, hiddenNamesOf, charCount,
+  RoomSocket, bannerFor, syncClock, countdown, announce, namesOf, hiddenNamesOf, charCount, sig,
 } from './common.js';
-import { t, initI18n, onLangChange, followRoomLang, getLang } from './i18n.js';
+import { t, initI18n, onLangChange, followRoomLang } from './i18n.js';
 import {
   ROLES, CHOICES, NOTE_KINDS, roleBadge, choiceBadge, connBadge, kindName, noteKindName, textBlock,
   readAloudButton, cardView, eventView, decisionView, ruleView, notesView, progressText,
@@ -358,10 +358,6 @@ function buildShell() {
   setChildren(app, shell.title, shell.alert, shell.strip, shell.round, shell.event, shell.proposal, shell.action,
     shell.tableProgress, shell.decision, shell.notes, shell.card, shell.lobby, shell.caseText,
     shell.table, shell.others, shell.leave);
-}
-
-function sig(...parts) {
-  return JSON.stringify([getLang(), ...parts]);
 }
 
 function renderGame() {
@@ -777,7 +773,7 @@ function renderMyVote(you, sittingOut) {
     el = h('div', { id: 'my-vote', class: 'my-vote', testid: 'my-vote' });
     shell.action.appendChild(el);
   }
-  const key = JSON.stringify([getLang(), vote]);
+  const key = sig(vote);
   if (el.dataset.key === key) return;
   el.dataset.key = key;
   el.dataset.choice = vote.choice;

@@ -4,9 +4,9 @@
 
 import {
   h, setChildren, region, resetRegion, codeFromPath, isValidCode, RoomSocket, bannerFor, syncClock,
-  countdown, announce, storage, KEYS,
+  countdown, announce, storage, KEYS, sig,
 } from './common.js';
-import { t, initI18n, onLangChange, followRoomLang, getLang } from './i18n.js';
+import { t, initI18n, onLangChange, followRoomLang } from './i18n.js';
 import { kindName, textBlock, progressText, decisionView, roleBadge, personName, votedCount, hasCounts } from './ui.js';
 import { decisionChart } from './chart.js';
 import { icon } from './icons.js';
@@ -16,10 +16,6 @@ const code = codeFromPath();
 const S = { view: null, ended: null, lastPhase: null };
 let shell = null;
 let conn = null;
-
-function sig(...parts) {
-  return JSON.stringify([getLang(), ...parts]);
-}
 
 function message(state, title, text) {
   shell = null;
