@@ -20,6 +20,15 @@ function load(lang) {
 const nl = load('nl');
 const en = load('en');
 
+/** Every .js file under js/ (the host page's panels live in js/host/). */
+function jsFiles(dir = path.join(ROOT, 'js')) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return jsFiles(p);
+    return e.name.endsWith('.js') ? [p] : [];
+  });
+}
+
 const placeholders = (s) => [...String(s).matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 test('nl and en have exactly the same keys', () => {
@@ -39,8 +48,8 @@ test('every string is non-empty and uses the same placeholders in both languages
 
 test('every literal key the code uses exists', () => {
   const used = new Set();
-  for (const f of fs.readdirSync(path.join(ROOT, 'js'))) {
-    const src = fs.readFileSync(path.join(ROOT, 'js', f), 'utf8');
+  for (const f of jsFiles()) {
+    const src = fs.readFileSync(f, 'utf8');
     for (const m of src.matchAll(/\bt\(\s*'([^']+)'/g)) used.add(m[1]);
   }
   for (const f of fs.readdirSync(ROOT).filter((x) => x.endsWith('.html'))) {
