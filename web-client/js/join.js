@@ -13,7 +13,7 @@ import { t, initI18n, onLangChange, followRoomLang } from './i18n.js';
 import {
   ROLES, CHOICES, NOTE_KINDS, roleBadge, choiceBadge, connBadge, kindName, noteKindName, textBlock,
   readAloudButton, cardView, eventView, decisionView, ruleView, notesView, progressText,
-  progressBadges, errorText, formStatus, counterFor, roleName, personName, votedCount,
+  progressBadges, errorText, formStatus, textField, roleName, personName, votedCount,
 } from './ui.js';
 import { icon } from './icons.js';
 
@@ -580,9 +580,9 @@ function noteForm(phase) {
   const kinds = (phase.notes && phase.notes.length ? phase.notes : NOTE_KINDS).filter(Boolean);
   let chosen = kinds[0];
   const status = formStatus('note-status');
-  const text = h('textarea', {
-    id: 'note-text', class: 'input textarea', testid: 'note-text', rows: 3, maxlength: 280, required: true,
-    'aria-describedby': 'note-text-hint',
+  const max = 280;
+  const { field, input: text, take } = textField({
+    id: 'note-text', label: t('notes.textLabel'), hint: t('notes.textHint'), max, rows: 3,
   });
   const kindField = kinds.length > 1
     ? h('fieldset', { class: 'field options' },
@@ -600,20 +600,12 @@ function noteForm(phase) {
   const form = h('form', { class: 'panel stack', novalidate: true, testid: 'note-form', 'aria-labelledby': 'note-heading' },
     h('h2', { id: 'note-heading' }, t('notes.add')),
     kindField,
-    h('div', { class: 'field' },
-      h('label', { for: 'note-text', class: 'label' }, t('notes.textLabel')),
-      h('p', { class: 'hint', id: 'note-text-hint' }, t('notes.textHint')),
-      text, counterFor(text, 280)),
+    field,
     submit, status);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const value = text.value.trim();
-    const n = charCount(value);
-    if (n < 1 || n > 280) {
-      status.set(n < 1 ? t('form.empty') : t('form.tooLong', { max: 280 }), true);
-      text.focus();
-      return;
-    }
+    const value = take(status);
+    if (value === null) return;
     submit.disabled = true;
     try {
       await conn.request({ type: 'note', kind: chosen, text: value });
@@ -640,27 +632,18 @@ function proposalEditor(tb) {
   S.proposalBase = current;
   const status = formStatus('proposal-status');
   const changed = h('p', { class: 'notice', id: 'proposal-changed', hidden: true, testid: 'proposal-changed' });
-  const text = h('textarea', {
-    id: 'proposal-text', class: 'input textarea', testid: 'proposal-text', rows: 8, maxlength: 2000, required: true,
-    value: current, 'aria-describedby': 'proposal-hint',
+  const { field, input: text, take } = textField({
+    id: 'proposal-text', label: t('proposal.label'), hint: t('proposal.hint'), max: 2000, rows: 8, value: current,
   });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'proposal-submit' }, t('proposal.submit'));
   const form = h('form', { class: 'panel stack', novalidate: true, testid: 'proposal-form', 'aria-labelledby': 'proposal-edit-heading' },
     h('h2', { id: 'proposal-edit-heading' }, t('proposal.write')),
-    h('p', { class: 'hint', id: 'proposal-hint' }, t('proposal.hint')),
-    h('div', { class: 'field' },
-      h('label', { for: 'proposal-text', class: 'label' }, t('proposal.label')),
-      text, counterFor(text, 2000)),
+    field,
     changed, submit, status);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const value = text.value.trim();
-    const n = charCount(value);
-    if (n < 1 || n > 2000) {
-      status.set(n < 1 ? t('form.empty') : t('form.tooLong', { max: 2000 }), true);
-      text.focus();
-      return;
-    }
+    const value = take(status);
+    if (value === null) return;
     submit.disabled = true;
     try {
       await conn.request({ type: 'propose', text: value });
@@ -701,16 +684,18 @@ function voteForm(view, you) {
   const current = (you && you.vote) || null;
   let chosen = current ? current.choice : null;
   const status = formStatus('vote-status');
-  const cond = h('textarea', { id: 'vote-condition', class: 'input textarea', testid: 'vote-condition', rows: 2, maxlength: 280,
-    value: (current && current.condition) || '' });
-  const reason = h('textarea', { id: 'vote-reason', class: 'input textarea', testid: 'vote-reason', rows: 2, maxlength: 280,
-    value: (current && current.reason) || '' });
-  const condField = h('div', { class: 'field', hidden: chosen !== 'support_if' },
-    h('label', { for: 'vote-condition', class: 'label' }, t('vote.conditionLabel')),
-    h('p', { class: 'hint' }, t('vote.conditionHint')), cond, counterFor(cond, 280));
-  const reasonField = h('div', { class: 'field', hidden: chosen !== 'object' },
-    h('label', { for: 'vote-reason', class: 'label' }, t('vote.reasonLabel')),
-    h('p', { class: 'hint' }, t('vote.reasonHint')), reason, counterFor(reason, 280));
+  // A condition or a reason is as long as a note may be.
+  const max = 280;
+  const cond = textField({
+    id: 'vote-condition', label: t('vote.conditionLabel'), hint: t('vote.conditionHint'), max, rows: 2,
+    value: (current && current.condition) || '', required: false, empty: t('vote.needCondition'), hidden: chosen !== 'support_if',
+  });
+  const reason = textField({
+    id: 'vote-reason', label: t('vote.reasonLabel'), hint: t('vote.reasonHint'), max, rows: 2,
+    value: (current && current.reason) || '', required: false, empty: t('vote.needReason'), hidden: chosen !== 'object',
+  });
+  const condField = cond.field;
+  const reasonField = reason.field;
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'vote-submit' },
     current ? t('vote.change') : t('vote.submit'));
   const options = CHOICES.map((c) => {
@@ -736,16 +721,12 @@ function voteForm(view, you) {
     if (!chosen) { status.set(t('vote.chooseFirst'), true); return; }
     const msg = { type: 'vote', choice: chosen };
     if (chosen === 'support_if') {
-      const v = cond.value.trim();
-      if (charCount(v) < 1) { status.set(t('vote.needCondition'), true); cond.focus(); return; }
-      if (charCount(v) > 280) { status.set(t('form.tooLong', { max: 280 }), true); cond.focus(); return; }
-      msg.condition = v;
+      msg.condition = cond.take(status);
+      if (msg.condition === null) return;
     }
     if (chosen === 'object') {
-      const v = reason.value.trim();
-      if (charCount(v) < 1) { status.set(t('vote.needReason'), true); reason.focus(); return; }
-      if (charCount(v) > 280) { status.set(t('form.tooLong', { max: 280 }), true); reason.focus(); return; }
-      msg.reason = v;
+      msg.reason = reason.take(status);
+      if (msg.reason === null) return;
     }
     submit.disabled = true;
     try {

@@ -2,7 +2,7 @@
 // Every text that came from a person or a scenario goes in as text (h() makes
 // text nodes), never as markup.
 
-import { h, fraction, speechLang, uid } from './common.js';
+import { h, fraction, speechLang, uid, charCount } from './common.js';
 import { t } from './i18n.js';
 import { icon } from './icons.js';
 
@@ -438,15 +438,46 @@ export function formStatus(testid) {
   return el;
 }
 
-/** Character counter for a text field, e.g. "12 / 280". */
-export function counterFor(field, max) {
+/** Character counter for a text field: "{n} van {max} tekens". */
+function counterFor(field, max) {
   const el = h('span', { class: 'counter', 'aria-live': 'off' });
   const update = () => {
-    const n = [...field.value.trim()].length;
+    const n = charCount(field.value);
     el.textContent = t('form.counter', { n, max });
     el.classList.toggle('is-over', n > max);
   };
   field.addEventListener('input', update);
   update();
   return el;
+}
+
+/**
+ * One labelled text field for everything a participant writes (a note, a proposal,
+ * a vote's condition or reason): the label, an optional hint, the textarea, its
+ * character counter and its length check, all with the same `max`.
+ *
+ * Returns { field, input, take(status) }. take() gives the trimmed text, or, when it
+ * is empty or too long, says so in `status` (a formStatus()), puts focus on the
+ * text and gives null: the client catches these before sending, the server checks
+ * again.
+ */
+export function textField({ id, testid, label, hint, max, rows = 3, value = '', required = true, empty, hidden = false }) {
+  const hintId = hint ? `${id}-hint` : null;
+  const input = h('textarea', {
+    id, class: 'input textarea', testid: testid || id, rows, maxlength: max, required: required || null,
+    value, 'aria-describedby': hintId,
+  });
+  const field = h('div', { class: 'field', hidden: hidden || null },
+    h('label', { for: id, class: 'label' }, label),
+    hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
+    input, counterFor(input, max));
+  const take = (status) => {
+    const text = input.value.trim();
+    const n = charCount(text);
+    if (n >= 1 && n <= max) return text;
+    status.set(n < 1 ? (empty || t('form.empty')) : t('form.tooLong', { max }), true);
+    input.focus();
+    return null;
+  };
+  return { field, input, take };
 }
