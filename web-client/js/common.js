@@ -6,6 +6,7 @@
 // - RoomSocket: the WebSocket client with session, reconnect and back-off.
 // - clock: countdowns corrected for the server's clock.
 // - api(): fetch JSON from the HTTP API.
+// - limits: the longest name, note and proposal, as the server's hello says.
 
 import { t, getLang } from './i18n.js';
 
@@ -304,6 +305,30 @@ export function countdown(deadline, { big = false } = {}) {
   return el;
 }
 
+// ---------------------------------------------------------------- limits
+
+// The server decides how long a name, a note (also a vote's condition or reason)
+// or a proposal may be and how many seconds one `extend` may add; its `hello`
+// carries them (docs/protocol.md, "hello"). These are the only copies of the
+// numbers in the client, used until a hello arrives: by the join form, which is
+// shown before there is a socket, and against a server that sends no limits.
+const FALLBACK_LIMITS = Object.freeze({ name: 24, note: 280, proposal: 2000, extend_seconds: 1800, players: 64 });
+const limits = { ...FALLBACK_LIMITS };
+
+/** The server's limit `key` (name, note, proposal, extend_seconds, players). */
+export function limit(key) {
+  return limits[key];
+}
+
+/** Take the limits from a hello; a missing or odd value keeps what we had. */
+function takeLimits(sent) {
+  if (!sent || typeof sent !== 'object') return;
+  for (const key of Object.keys(FALLBACK_LIMITS)) {
+    const v = sent[key];
+    if (Number.isInteger(v) && v > 0) limits[key] = v;
+  }
+}
+
 // ---------------------------------------------------------------- WebSocket
 
 export function wsUrl() {
@@ -348,7 +373,7 @@ export class RoomSocket {
       }
       // After a long sleep the old socket may be dead without a close event:
       // open a fresh one (resuming replaces the old session on the server).
-      const slept = this.hiddenAt !== null && Date.now() - this.hiddenAt > 20000;
+      const slept = this.hiddenAt !== null && Date.now() - this.hiddenAt > 20 * 1000;
       this.hiddenAt = null;
       if (slept && this.ws && this.sessionOpen) this.refresh();
       else this.wake();
@@ -480,6 +505,7 @@ export class RoomSocket {
     if (!msg || typeof msg !== 'object') return;
     if (msg.type === 'hello') {
       this.hello = true;
+      takeLimits(msg.limits);
       const s = this.session();
       if (s) this.rawSend({ ...s, id: this.nextId++ });
     } else if (msg.type === 'welcome') {

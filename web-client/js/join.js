@@ -7,7 +7,7 @@
 
 import {
   h, setChildren, region, resetRegion, storage, KEYS, codeFromPath, isValidCode, api,
-  RoomSocket, bannerFor, syncClock, countdown, announce, namesOf, hiddenNamesOf, charCount, sig,
+  RoomSocket, bannerFor, syncClock, countdown, announce, namesOf, hiddenNamesOf, charCount, sig, limit,
 } from './common.js';
 import { t, initI18n, onLangChange, followRoomLang } from './i18n.js';
 import {
@@ -276,9 +276,11 @@ function renderForm() {
     return;
   }
   const nameErrId = 'join-error';
+  // Before a socket exists this is the fallback; after a refused join, the server's limit.
+  const maxName = limit('name');
   const nameInput = h('input', {
     id: 'join-name', name: 'name', type: 'text', class: 'input', testid: 'join-name',
-    autocomplete: 'nickname', maxlength: 24, required: true, value: S.form.name,
+    autocomplete: 'nickname', maxlength: maxName, required: true, value: S.form.name,
     'aria-describedby': S.joinError ? `join-name-hint ${nameErrId}` : 'join-name-hint',
     'aria-invalid': S.joinError ? 'true' : null,
     on: { input: (ev) => { S.form.name = ev.target.value; } },
@@ -297,7 +299,7 @@ function renderForm() {
   const form = h('form', { class: 'stack', novalidate: true, testid: 'join-form' },
     h('div', { class: 'field' },
       h('label', { for: 'join-name', class: 'label' }, t('join.nameLabel')),
-      h('p', { id: 'join-name-hint', class: 'hint' }, t('join.nameHint')),
+      h('p', { id: 'join-name-hint', class: 'hint' }, t('join.nameHint', { max: maxName })),
       nameInput,
       S.joinError ? h('p', { id: nameErrId, class: 'field-error', role: 'alert', testid: 'join-error' }, S.joinError) : null),
     h('fieldset', { class: 'field options' },
@@ -309,8 +311,8 @@ function renderForm() {
     ev.preventDefault();
     const name = nameInput.value.trim();
     const n = charCount(name);
-    if (n < 1 || n > 24) {
-      S.joinError = n < 1 ? t('join.nameEmpty') : t('join.nameLong');
+    if (n < 1 || n > maxName) {
+      S.joinError = n < 1 ? t('join.nameEmpty') : t('join.nameLong', { max: maxName });
       render();
       document.getElementById('join-name').focus();
       return;
@@ -580,9 +582,9 @@ function noteForm(phase) {
   const kinds = (phase.notes && phase.notes.length ? phase.notes : NOTE_KINDS).filter(Boolean);
   let chosen = kinds[0];
   const status = formStatus('note-status');
-  const max = 280;
+  const max = limit('note');
   const { field, input: text, take } = textField({
-    id: 'note-text', label: t('notes.textLabel'), hint: t('notes.textHint'), max, rows: 3,
+    id: 'note-text', label: t('notes.textLabel'), hint: t('notes.textHint', { max }), max, rows: 3,
   });
   const kindField = kinds.length > 1
     ? h('fieldset', { class: 'field options' },
@@ -633,7 +635,7 @@ function proposalEditor(tb) {
   const status = formStatus('proposal-status');
   const changed = h('p', { class: 'notice', id: 'proposal-changed', hidden: true, testid: 'proposal-changed' });
   const { field, input: text, take } = textField({
-    id: 'proposal-text', label: t('proposal.label'), hint: t('proposal.hint'), max: 2000, rows: 8, value: current,
+    id: 'proposal-text', label: t('proposal.label'), hint: t('proposal.hint'), max: limit('proposal'), rows: 8, value: current,
   });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'proposal-submit' }, t('proposal.submit'));
   const form = h('form', { class: 'panel stack', novalidate: true, testid: 'proposal-form', 'aria-labelledby': 'proposal-edit-heading' },
@@ -685,13 +687,13 @@ function voteForm(view, you) {
   let chosen = current ? current.choice : null;
   const status = formStatus('vote-status');
   // A condition or a reason is as long as a note may be.
-  const max = 280;
+  const max = limit('note');
   const cond = textField({
-    id: 'vote-condition', label: t('vote.conditionLabel'), hint: t('vote.conditionHint'), max, rows: 2,
+    id: 'vote-condition', label: t('vote.conditionLabel'), hint: t('vote.conditionHint', { max }), max, rows: 2,
     value: (current && current.condition) || '', required: false, empty: t('vote.needCondition'), hidden: chosen !== 'support_if',
   });
   const reason = textField({
-    id: 'vote-reason', label: t('vote.reasonLabel'), hint: t('vote.reasonHint'), max, rows: 2,
+    id: 'vote-reason', label: t('vote.reasonLabel'), hint: t('vote.reasonHint', { max }), max, rows: 2,
     value: (current && current.reason) || '', required: false, empty: t('vote.needReason'), hidden: chosen !== 'object',
   });
   const condField = cond.field;

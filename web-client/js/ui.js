@@ -454,7 +454,8 @@ function counterFor(field, max) {
 /**
  * One labelled text field for everything a participant writes (a note, a proposal,
  * a vote's condition or reason): the label, an optional hint, the textarea, its
- * character counter and its length check, all with the same `max`.
+ * character counter and its length check, all with the same `max` (the server's
+ * limit, see limit() in common.js).
  *
  * Returns { field, input, take(status) }. take() gives the trimmed text, or, when it
  * is empty or too long, says so in `status` (a formStatus()), puts focus on the

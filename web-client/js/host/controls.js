@@ -3,12 +3,13 @@
 // lock/unlock, end (after a "sure?"). Errors of these commands, and of the
 // moderation buttons elsewhere on the page, are shown in #control-status.
 
-import { h, region, countdown, announce, sig } from '../common.js';
+import { h, region, countdown, announce, limit, sig } from '../common.js';
 import { t } from '../i18n.js';
 import { kindName, textBlock, progressText, errorText, formStatus } from '../ui.js';
 import { icon } from '../icons.js';
 
-// The "+1 min" and "+5 min" buttons.
+// The "+1 min" and "+5 min" buttons; one the server would refuse (over its
+// extend_seconds limit) is not offered.
 const EXTEND_SECONDS = [60, 300];
 
 /** Show a sentence by the controls (an error, or what happened). */
@@ -47,7 +48,7 @@ export function renderControls(el, ctx, view, phase, rounds) {
     } else if (phase.kind !== 'finished') {
       const last = phase.index >= rounds.length - 1;
       items.push(btn('host-next', last ? t('host.finish') : t('host.next', { title: nextTitle || '' }), 'btn-primary btn-large', () => send({ type: 'next' })));
-      const extend = EXTEND_SECONDS.map((s) => {
+      const extend = EXTEND_SECONDS.filter((s) => s <= limit('extend_seconds')).map((s) => {
         const n = s / 60;
         return btn(`host-extend-${s}`, t('host.extend', { n }), 'btn-secondary', () => send({ type: 'extend', seconds: s }, t('host.extended', { n })), 'clock');
       });
