@@ -516,7 +516,8 @@ export class RoomSocket {
     } else if (msg.type === 'state' || msg.type === 'left') {
       this.settle(msg.id, true, msg);
     } else if (msg.type === 'error') {
-      this.settle(msg.id, false, { code: msg.code, message: msg.message || t(`error.${msg.code}`) });
+      // The server's sentence, already in this connection's language; the client keeps no copy.
+      this.settle(msg.id, false, { code: msg.code, message: msg.message || t('error.generic') });
     }
     this.onMessage(msg);
   }

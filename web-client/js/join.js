@@ -102,7 +102,7 @@ function onMessage(msg) {
 }
 
 function onError(msg) {
-  const text = msg.message || t(`error.${msg.code}`);
+  const text = errorText(msg);
   if (msg.code === 'unknown_room') {
     forgetToken();
     if (conn) conn.stop();
@@ -120,7 +120,7 @@ function onError(msg) {
   if (msg.code === 'invalid_token') {
     forgetToken();
     S.mode = 'form';
-    S.joinError = t('join.tokenGone');
+    S.joinError = text;
     loadSummary().then(() => render(true));
     return;
   }

@@ -420,11 +420,13 @@ export function progressBadges(p, phaseKind) {
   return out;
 }
 
-/** The error a person should read, from a server error or a local one. */
+/**
+ * The error a person should read. A server error carries its own sentence, already in
+ * the connection's language, and so do the client's own ones (no connection, no answer):
+ * the client keeps no copy of the server's sentences.
+ */
 export function errorText(err) {
-  if (!err) return '';
-  if (err.message) return err.message;
-  if (err.code) return t(`error.${err.code}`);
+  if (err && err.message) return err.message;
   return t('error.generic');
 }
 

@@ -74,11 +74,22 @@ test('every literal key the code uses exists', () => {
     'round.help': ['briefing', 'discussion', 'proposal', 'vote', 'debrief'],
     'screen.help': ['briefing', 'discussion', 'proposal', 'vote', 'debrief'],
     'rule.name': ['broad_support', 'majority', 'consent', 'unanimity'],
-    error: ['bad_message', 'too_large', 'rate_limited', 'unknown_room', 'room_locked', 'room_full', 'room_finished',
-      'name_taken', 'invalid_name', 'invalid_token', 'not_allowed', 'wrong_phase', 'invalid_input',
-      'not_enough_players', 'server_busy', 'bad_request', 'unknown_scenario', 'invalid_scenario', 'invalid_options'],
   };
   for (const [prefix, values] of Object.entries(dynamic)) for (const v of values) used.add(`${prefix}.${v}`);
   const missing = [...used].filter((k) => !(k in nl));
   assert.deepEqual(missing, [], 'keys used by the code but missing from nl.js');
+});
+
+test('the server\'s error sentences are not copied: the client shows the server\'s message', () => {
+  // The protocol's error codes (docs/protocol.md, "Errors"). The server sends each with a
+  // sentence in the connection's language; a copy here would drift from it.
+  const codes = ['bad_message', 'too_large', 'rate_limited', 'unknown_room', 'room_locked', 'room_full', 'room_finished',
+    'name_taken', 'invalid_name', 'invalid_token', 'not_allowed', 'wrong_phase', 'invalid_input',
+    'not_enough_players', 'server_busy', 'storage_unavailable', 'room_read_only', 'bad_request', 'unknown_scenario',
+    'invalid_scenario', 'invalid_options'];
+  assert.deepEqual(codes.filter((c) => `error.${c}` in nl || `error.${c}` in en), [], 'error keys that copy a server sentence');
+  for (const f of jsFiles()) {
+    const src = fs.readFileSync(f, 'utf8');
+    assert.ok(!/t\(\s*`error\.\$\{/.test(src), `${path.relative(ROOT, f)} builds an error key from a server code`);
+  }
 });

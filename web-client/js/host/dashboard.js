@@ -18,7 +18,7 @@ import {
   namesOf, sig,
 } from '../common.js';
 import { t, onLangChange } from '../i18n.js';
-import { kindName, roundPlan } from '../ui.js';
+import { kindName, roundPlan, errorText } from '../ui.js';
 import { renderStorageBanner, renderRoomInfo } from './room-info.js';
 import { renderControls, controlStatus } from './controls.js';
 import { renderLobby } from './lobby.js';
@@ -99,7 +99,7 @@ export function dashboard(app, code) {
           conn.stop(); showEnded();
         } else if (msg.id === undefined || msg.id === null) {
           // Not the answer to a command of ours (those are shown where they were sent).
-          controlStatus(msg.message || t(`error.${msg.code}`), true);
+          controlStatus(errorText(msg), true);
         }
       }
     },

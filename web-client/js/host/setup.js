@@ -122,7 +122,9 @@ export function setup(app) {
       S.source = 'toml';
       S.check = { ok: false, errors: d.errors };
     }
-    S.createError = d.message || (d.error ? t(`error.${d.error}`) : t('error.network'));
+    // The server's sentence when it gave one; the client only words what it saw itself.
+    if (res.status === 0) S.createError = t('error.network');
+    else S.createError = d.message || t('error.generic');
     renderAll();
     const err = document.querySelector('[data-testid="host-error"]');
     if (err) { err.setAttribute('tabindex', '-1'); err.focus(); }
