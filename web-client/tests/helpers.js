@@ -85,7 +85,12 @@ async function check320(page, label) {
   const before = page.viewportSize();
   await page.setViewportSize({ width: 320, height: 640 });
   try {
-    await page.waitForTimeout(150);
+    // Measure only once the page has the new width and has laid itself out for it
+    // (a frame after the resize), never after a guessed pause. The media query gives the
+    // layout width; innerWidth would not do: on a phone a page that is too wide zooms
+    // out, innerWidth grows with it and the wait would never end.
+    await page.waitForFunction(() => window.matchMedia('(width: 320px)').matches);
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve())));
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 320, `${label}: at 320 px wide the page is ${width} px wide (horizontal scroll)`);
   } finally {
