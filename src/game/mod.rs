@@ -2,6 +2,7 @@
 //! clocks: the time comes in with each command and all chance comes from one seeded
 //! generator, so the same seed, scenario and command log always give the same room.
 
+pub mod budget;
 mod deal;
 mod error;
 pub mod shuffle;
