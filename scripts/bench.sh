@@ -3,7 +3,9 @@
 # the number of participants; prints one Markdown table (see docs/performance.md).
 # Usage: bash scripts/bench.sh [LEVELS...]   (default: 500 1000 2000 5000 10000 20000)
 # Environment: INTERVAL (seconds between one player's notes, default 30),
-#              DURATION (seconds of notes, default 60), PORT (default 18777).
+#              DURATION (seconds of notes, default 60), PORT (default 18777),
+#              BIN (the server binary, default this checkout's release build: set it to
+#              an older build to compare two versions in one run on one machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 levels=("$@")
@@ -12,10 +14,11 @@ INTERVAL=${INTERVAL:-30}
 DURATION=${DURATION:-60}
 PORT=${PORT:-18777}
 cargo build --release --quiet --bin democreatie --example loadgen
+BIN=${BIN:-./target/release/democreatie}
 header=--header
 for n in "${levels[@]}"; do
   data=$(mktemp -d)
-  taskset -c 0 ./target/release/democreatie serve --addr "127.0.0.1:$PORT" --data-dir "$data" \
+  taskset -c 0 "$BIN" serve --addr "127.0.0.1:$PORT" --data-dir "$data" \
     --max-rooms 100000 --max-connections 19000 >"$data/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done

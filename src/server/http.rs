@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 use tower_http::trace::TraceLayer;
 
-use super::room::{Refusal, RoomMsg};
+use super::room::Refusal;
 use super::{App, web, ws};
 use crate::code::normalize_code;
 use crate::game::RoomOptions;
@@ -234,13 +234,9 @@ async fn room_summary(State(app): State<Arc<App>>, Path(code): Path<String>) -> 
         None => None,
     };
     let Some(handle) = handle else { return not_found() };
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    if !handle.send(RoomMsg::Summary { reply: tx }).await {
-        return not_found();
-    }
-    match rx.await {
-        Ok(v) => axum::Json(v).into_response(),
-        Err(_) => not_found(),
+    match handle.summary().await {
+        Some(v) => axum::Json(v).into_response(),
+        None => not_found(),
     }
 }
 
@@ -287,12 +283,7 @@ async fn report(
     // A finished room that left memory comes back from the store for this, like for a session.
     let Some(handle) = super::directory::find(&app, &code).await else { return not_found() };
     let Some(token) = bearer(&headers) else { return unauthorized() };
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    if !handle.send(RoomMsg::Report { token, format: format.to_string(), reply: tx }).await {
-        return not_found();
-    }
-    let result = rx.await.unwrap_or(Err(Refusal::Gone));
-    match result {
+    match handle.report(token, format).await {
         Ok((content_type, body)) => {
             let disposition = format!("attachment; filename=\"democreatie-{code}.{format}\"");
             ([(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
@@ -316,14 +307,10 @@ async fn delete_room(State(app): State<Arc<App>>, Path(code): Path<String>, head
     let Some(code) = normalize_code(&code) else { return not_found() };
     let Some(handle) = super::directory::find(&app, &code).await else { return not_found() };
     let Some(token) = bearer(&headers) else { return unauthorized() };
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    if !handle.send(RoomMsg::Delete { token, reply: tx }).await {
-        return not_found();
-    }
-    match rx.await {
-        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
-        Ok(Err(Refusal::Unauthorized)) => unauthorized(),
-        Ok(Err(Refusal::StorageUnavailable)) => storage_unavailable(),
-        _ => not_found(),
+    match handle.delete(token).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(Refusal::Unauthorized) => unauthorized(),
+        Err(Refusal::StorageUnavailable) => storage_unavailable(),
+        Err(Refusal::Gone) => not_found(),
     }
 }

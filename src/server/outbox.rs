@@ -17,6 +17,8 @@ pub enum Out {
     Text(String),
     /// Close the socket with this code.
     Close(u16),
+    /// The session is over: send what was queued before this, then stop.
+    Done,
 }
 
 /// One WebSocket connection as a room sees it: the newest state waiting to be written (so
@@ -50,6 +52,13 @@ impl Conn {
 
     pub fn close(&self, code: u16) {
         if self.control.try_send(Out::Close(code)).is_err() {
+            self.kill();
+        }
+    }
+
+    /// Tells the writer the session is over: it sends what is queued, then stops.
+    pub fn done(&self) {
+        if self.control.try_send(Out::Done).is_err() {
             self.kill();
         }
     }

@@ -38,9 +38,43 @@ impl RoomHandle {
         self.id
     }
 
-    /// Sends a message; false when the room has gone.
-    pub async fn send(&self, msg: RoomMsg) -> bool {
-        self.tx.send(msg).await.is_ok()
+    /// Asks the room and waits for its answer; `None` when the room has gone.
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> RoomMsg) -> Option<T> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(make(tx)).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Opens a session for `conn`: the room's language when it opened; `Some(None)` when
+    /// the room refused it (and told the client why); `None` when the room has gone.
+    pub async fn open(&self, session: Session, conn: Arc<Conn>, id: Option<Value>) -> Option<Option<Language>> {
+        self.ask(|reply| RoomMsg::Open { session, conn, id, reply }).await
+    }
+
+    /// Hands the room a command of `conn`; false when the room has gone.
+    pub async fn command(&self, conn: u64, command: Command, id: Option<Value>) -> bool {
+        self.tx.send(RoomMsg::Command { conn, command, id, received: Instant::now() }).await.is_ok()
+    }
+
+    /// Tells the room a connection went away.
+    pub async fn closed(&self, conn: u64) {
+        let _ = self.tx.send(RoomMsg::Closed { conn }).await;
+    }
+
+    /// The public summary of `GET /api/rooms/{code}`.
+    pub async fn summary(&self) -> Option<Value> {
+        self.ask(|reply| RoomMsg::Summary { reply }).await
+    }
+
+    /// A report for the host: (content type, body).
+    pub async fn report(&self, token: String, format: &str) -> Result<(String, String), Refusal> {
+        let format = format.to_string();
+        self.ask(|reply| RoomMsg::Report { token, format, reply }).await.unwrap_or(Err(Refusal::Gone))
+    }
+
+    /// Deletes the room and everything stored about it, for the host.
+    pub async fn delete(&self, token: String) -> Result<(), Refusal> {
+        self.ask(|reply| RoomMsg::Delete { token, reply }).await.unwrap_or(Err(Refusal::Gone))
     }
 }
 
@@ -74,7 +108,7 @@ pub enum Refusal {
     StorageUnavailable,
 }
 
-pub enum RoomMsg {
+enum RoomMsg {
     /// Opens a session; answers the room's language when it opened.
     Open {
         session: Session,

@@ -14,11 +14,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 
 use super::App;
 use super::outbox::{CONTROL_QUEUE, Conn, Out};
-use super::room::{RoomMsg, Session, error_json};
+use super::room::{Session, error_json};
 use super::wire::{Limits, PROTOCOL, ServerMsg, SessionMsg};
 use crate::code::normalize_code;
 use crate::game::{Command, ErrorCode};
@@ -225,14 +225,9 @@ async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr, conn_id: u64) {
                     fail(ErrorCode::UnknownRoom, lang, id.as_ref());
                     continue;
                 };
-                let (tx, rx) = oneshot::channel();
-                let open = RoomMsg::Open { session, conn: conn.clone(), id: id.clone(), reply: tx };
-                if !handle.send(open).await {
-                    fail(ErrorCode::UnknownRoom, lang, id.as_ref());
-                    continue;
-                }
-                match rx.await {
-                    Ok(Some(l)) => {
+                match handle.open(session, conn.clone(), id.clone()).await {
+                    None => fail(ErrorCode::UnknownRoom, lang, id.as_ref()),
+                    Some(Some(l)) => {
                         lang = l;
                         room = Some(handle);
                         if let Some(c) = &code {
@@ -240,7 +235,7 @@ async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr, conn_id: u64) {
                         }
                         tracing::debug!("session opened");
                     }
-                    _ => failed_session(&app, peer),
+                    Some(None) => failed_session(&app, peer),
                 }
             }
             Incoming::Command { command, id } => {
@@ -248,8 +243,7 @@ async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr, conn_id: u64) {
                     fail(ErrorCode::BadMessage, lang, id.as_ref());
                     continue;
                 };
-                let cmd = RoomMsg::Command { conn: conn.id, command, id, received: Instant::now() };
-                if !handle.send(cmd).await {
+                if !handle.command(conn.id, command, id).await {
                     fail(ErrorCode::UnknownRoom, lang, None);
                     conn.close(1000);
                     break;
@@ -258,22 +252,19 @@ async fn session(socket: WebSocket, app: Arc<App>, peer: IpAddr, conn_id: u64) {
         }
     }
     if let Some(handle) = room {
-        handle.send(RoomMsg::Closed { conn: conn.id }).await;
+        handle.closed(conn.id).await;
     }
     tracing::debug!("connection closed");
     // The session is over: it stops counting against --max-connections now, not after the
     // writer's last words.
     drop(counted);
-    // Let the writer send what is queued (an error, a close), then stop it.
-    if tokio::time::timeout(Duration::from_secs(2), async {
-        while !writer.is_finished() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .is_err()
-    {
+    // Let the writer send what is queued (an error, a close), then stop; a writer that is
+    // stuck sending is stopped after 2 s.
+    conn.done();
+    let mut writer = writer;
+    if tokio::time::timeout(Duration::from_secs(2), &mut writer).await.is_err() {
         conn.kill();
+        let _ = writer.await;
     }
 }
 
@@ -362,6 +353,7 @@ async fn write_loop(
             out = control.recv() => match out {
                 None => break,
                 Some(Out::Text(t)) => vec![Message::Text(t.into())],
+                Some(Out::Done) => break,
                 Some(Out::Close(code)) => {
                     let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close(code))).await;
                     // Hold the socket a moment: closing it with unread bytes (the rest of an
