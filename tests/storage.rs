@@ -326,7 +326,7 @@ async fn a_room_listed_twice_still_runs_once() {
         let h = democreatie::server::directory::list(&app, &stored).expect("the room replays");
         assert_eq!(h.id(), first, "a second task was started for the room");
     }
-    assert_eq!(app.metrics.room_tasks.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert_eq!(app.metrics.room_tasks.get(), 1);
     assert_eq!(app.rooms.len(), 1);
     server.stop().await;
 }

@@ -54,7 +54,7 @@ fn not_found() -> Response {
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
     let body = app.metrics.render(app.rooms.len(), app.connections.load(std::sync::atomic::Ordering::Relaxed));
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+    ([(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)], body).into_response()
 }
 
 async fn list_scenarios(State(app): State<Arc<App>>) -> Response {

@@ -188,7 +188,7 @@ pub fn spawn(app: Arc<App>, code: String, start: Start) -> RoomHandle {
     static NEXT_ROOM: AtomicU64 = AtomicU64::new(1);
     let (tx, rx) = mpsc::channel(ROOM_QUEUE);
     let handle = RoomHandle { tx, id: NEXT_ROOM.fetch_add(1, Ordering::Relaxed) };
-    app.metrics.room_tasks.fetch_add(1, Ordering::Relaxed);
+    app.metrics.room_tasks.inc();
     let room = Room {
         code,
         id: handle.id,
@@ -295,8 +295,8 @@ impl Room {
         // Stop being reachable: new sessions get unknown_room (or bring the room back
         // from the store); reports come from the store. Its gauges go with it.
         self.app.rooms.remove_if(&self.code, |_, h| h.id == self.id);
-        self.app.metrics.players_connected.fetch_sub(self.player_conn.len() as u64, Ordering::Relaxed);
-        self.app.metrics.room_tasks.fetch_sub(1, Ordering::Relaxed);
+        self.app.metrics.players_connected.dec_by(self.player_conn.len() as i64);
+        self.app.metrics.room_tasks.dec();
     }
 
     fn idle(&self) -> bool {
@@ -346,7 +346,7 @@ impl Room {
                     match viewer {
                         Viewer::Player(p) if self.player_conn.get(&p) == Some(&conn) => {
                             self.player_conn.remove(&p);
-                            self.app.metrics.players_connected.fetch_sub(1, Ordering::Relaxed);
+                            self.app.metrics.players_connected.dec();
                             self.broadcast(None, Instant::now());
                         }
                         Viewer::Host if self.host_conn == Some(conn) => self.host_conn = None,
@@ -400,7 +400,7 @@ impl Room {
                     let kicked = matches!(ev, Event::Kicked(_));
                     self.tokens.retain(|_, id| *id != p);
                     if let Some(cid) = self.player_conn.remove(&p) {
-                        self.app.metrics.players_connected.fetch_sub(1, Ordering::Relaxed);
+                        self.app.metrics.players_connected.dec();
                         if let Some((conn, _, _)) = self.conns.remove(&cid) {
                             let msg = if kicked {
                                 ServerMsg::Kicked
@@ -547,7 +547,7 @@ impl Room {
             Viewer::Player(p) => {
                 let prev = self.player_conn.insert(p, conn.id);
                 if prev.is_none() {
-                    self.app.metrics.players_connected.fetch_add(1, Ordering::Relaxed);
+                    self.app.metrics.players_connected.inc();
                 }
                 prev
             }
