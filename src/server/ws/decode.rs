@@ -1,0 +1,46 @@
+//! Decoding one client message, without looking at any room: pure, so it is fuzzed on
+//! its own (`tests/fuzz.rs`).
+
+use serde_json::Value;
+
+use super::super::room::Session;
+use super::super::wire::SessionMsg;
+use crate::code::normalize_code;
+use crate::game::Command;
+
+/// A client message, decoded.
+#[derive(Debug, Clone)]
+pub enum Incoming {
+    /// A session message; `room` is `None` for a code that cannot exist.
+    Session {
+        room: Option<String>,
+        session: Session,
+        id: Option<Value>,
+    },
+    Command {
+        command: Command,
+        id: Option<Value>,
+    },
+}
+
+/// Decodes one text message without looking at any room: pure, so it is fuzzed on its own.
+/// `Err` is `bad_message`, with the message's `id` when one could be read.
+pub fn decode(text: &str) -> Result<Incoming, Option<Value>> {
+    let Ok(Value::Object(msg)) = serde_json::from_str::<Value>(text) else { return Err(None) };
+    let id = match msg.get("id") {
+        None => None,
+        Some(i) if i.is_string() || i.is_number() => Some(i.clone()),
+        Some(_) => return Err(None),
+    };
+    let kind = msg.get("type").and_then(Value::as_str).unwrap_or_default();
+    match kind {
+        "join" | "resume" | "host" | "watch" => match serde_json::from_value::<SessionMsg>(Value::Object(msg)) {
+            Ok(s) => Ok(Incoming::Session { room: normalize_code(s.room()), session: s.into(), id }),
+            Err(_) => Err(id),
+        },
+        _ => match serde_json::from_value::<Command>(Value::Object(msg)) {
+            Ok(command) => Ok(Incoming::Command { command, id }),
+            Err(_) => Err(id),
+        },
+    }
+}

@@ -1,0 +1,309 @@
+//! The session loop: the reader of one connection. It works on any stream and sink of
+//! WebSocket messages, so its rules (session first, one session, limits, errors) are tested
+//! below without a socket.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::ws::Message;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+
+use super::super::App;
+use super::super::outbox::{CONTROL_QUEUE, Conn};
+use super::super::room::error_json;
+use super::super::wire::{Limits, PROTOCOL, ServerMsg};
+use super::decode::{Incoming, decode};
+use super::limits::{Bucket, MAX_DROPPED, failed_session, guessing, rate_limited};
+use super::writer::write_loop;
+use super::{SESSION_TIMEOUT, close};
+use crate::game::ErrorCode;
+use crate::scenario::Language;
+
+struct Counted(Arc<App>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Runs one connection's session until it ends.
+pub(super) async fn run<S, K>(mut stream: S, mut sink: K, app: Arc<App>, peer: IpAddr, conn_id: u64)
+where
+    S: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    K: Sink<Message> + Unpin + Send + 'static,
+{
+    let n = app.connections.fetch_add(1, Ordering::Relaxed) + 1;
+    let counted = Counted(app.clone());
+    if n > app.config.max_connections {
+        app.metrics.error("server_busy");
+        let msg = error_json(ErrorCode::ServerBusy, ErrorCode::ServerBusy.message(Language::Nl), None);
+        let _ = sink.send(Message::Text(msg.into())).await;
+        let _ = sink.send(close(1013)).await;
+        return;
+    }
+    let hello = ServerMsg::Hello {
+        protocol: PROTOCOL,
+        server: concat!("democreatie/", env!("CARGO_PKG_VERSION")),
+        limits: Limits::NOW,
+    }
+    .text();
+    if sink.send(Message::Text(hello.into())).await.is_err() {
+        return;
+    }
+    let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
+    let (kill_tx, mut kill_rx) = watch::channel(false);
+    let conn = Arc::new(Conn::new(conn_id, control_tx, kill_tx));
+    tracing::debug!("connection opened");
+    let writer = tokio::spawn(write_loop(sink, conn.clone(), control_rx, kill_rx.clone()));
+
+    let mut room = None;
+    let mut lang = Language::Nl;
+    let mut bucket = Bucket::new();
+    let session_deadline = tokio::time::Instant::now() + SESSION_TIMEOUT;
+    let fail = |code: ErrorCode, lang: Language, id: Option<&Value>| {
+        app.metrics.error(code.code());
+        conn.send(error_json(code, code.message(lang), id));
+    };
+    loop {
+        let frame = tokio::select! {
+            f = stream.next() => f,
+            _ = tokio::time::sleep_until(session_deadline), if room.is_none() => {
+                conn.close(1008);
+                break;
+            }
+            _ = kill_rx.changed() => break,
+        };
+        let text = match frame {
+            None | Some(Ok(Message::Close(_))) => break,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(other)) => {
+                if !bucket.take() {
+                    rate_limited(&app, &conn, &bucket, lang);
+                    if bucket.dropped > MAX_DROPPED {
+                        break;
+                    }
+                    continue;
+                }
+                match other {
+                    Message::Text(t) => t,
+                    _ => {
+                        fail(ErrorCode::BadMessage, lang, None);
+                        continue;
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                // The reader cannot go on after a protocol error; say why, then close.
+                let (code, close_code) = match e.into_inner().downcast_ref::<tungstenite::Error>() {
+                    Some(tungstenite::Error::Capacity(_)) => (ErrorCode::TooLarge, 1009),
+                    Some(tungstenite::Error::Utf8(_)) => (ErrorCode::BadMessage, 1007),
+                    Some(tungstenite::Error::Protocol(_)) => (ErrorCode::BadMessage, 1002),
+                    _ => break,
+                };
+                fail(code, lang, None);
+                conn.close(close_code);
+                break;
+            }
+        };
+        let incoming = match decode(text.as_str()) {
+            Ok(i) => i,
+            Err(id) => {
+                fail(ErrorCode::BadMessage, lang, id.as_ref());
+                continue;
+            }
+        };
+        match incoming {
+            Incoming::Session { room: code, session, id } => {
+                if room.is_some() {
+                    fail(ErrorCode::BadMessage, lang, id.as_ref());
+                    continue;
+                }
+                if guessing(&app, peer) {
+                    fail(ErrorCode::RateLimited, lang, id.as_ref());
+                    continue;
+                }
+                let handle = match &code {
+                    Some(c) => super::super::directory::find(&app, c).await,
+                    None => None,
+                };
+                let Some(handle) = handle else {
+                    failed_session(&app, peer);
+                    fail(ErrorCode::UnknownRoom, lang, id.as_ref());
+                    continue;
+                };
+                match handle.open(session, conn.clone(), id.clone()).await {
+                    None => fail(ErrorCode::UnknownRoom, lang, id.as_ref()),
+                    Some(Some(l)) => {
+                        lang = l;
+                        room = Some(handle);
+                        if let Some(c) = &code {
+                            tracing::Span::current().record("room", c.as_str());
+                        }
+                        tracing::debug!("session opened");
+                    }
+                    Some(None) => failed_session(&app, peer),
+                }
+            }
+            Incoming::Command { command, id } => {
+                let Some(handle) = &room else {
+                    fail(ErrorCode::BadMessage, lang, id.as_ref());
+                    continue;
+                };
+                if !handle.command(conn.id, command, id).await {
+                    fail(ErrorCode::UnknownRoom, lang, None);
+                    conn.close(1000);
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(handle) = room {
+        handle.closed(conn.id).await;
+    }
+    tracing::debug!("connection closed");
+    // The session is over: it stops counting against --max-connections now, not after the
+    // writer's last words.
+    drop(counted);
+    // Let the writer send what is queued (an error, a close), then stop; a writer that is
+    // stuck sending is stopped after 2 s.
+    conn.done();
+    let mut writer = writer;
+    if tokio::time::timeout(Duration::from_secs(2), &mut writer).await.is_err() {
+        conn.kill();
+        let _ = writer.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The session rules, on channels instead of a socket: what a client sends goes into
+    //! one channel, what the server writes comes out of another.
+
+    use std::sync::RwLock;
+
+    use axum::extract::ws::{CloseFrame, Utf8Bytes};
+    use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+    use serde_json::json;
+
+    use super::*;
+    use crate::scenario::Library;
+    use crate::server::{Config, Metrics};
+    use crate::store::SqliteStore;
+
+    fn app() -> Arc<App> {
+        let dir =
+            std::env::temp_dir().join(format!("democreatie-session-{}-{conn}", std::process::id(), conn = rand_id()));
+        let store = SqliteStore::open(&dir).expect("a store in a temp folder");
+        Arc::new(App {
+            config: Config::for_test("127.0.0.1:0", dir),
+            library: RwLock::new(Arc::new(Library::load(None))),
+            rooms: Default::default(),
+            store: Arc::new(store),
+            metrics: Metrics::default(),
+            connections: Default::default(),
+            failed_sessions: Default::default(),
+            base_url: "http://127.0.0.1".into(),
+        })
+    }
+
+    fn rand_id() -> u64 {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        N.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A session on channels: (what the client sends, what the server writes).
+    fn connect(app: Arc<App>) -> (UnboundedSender<Result<Message, axum::Error>>, UnboundedReceiver<Message>) {
+        let (to_server, stream) = unbounded();
+        let (sink, from_server) = unbounded();
+        tokio::spawn(run(stream, sink, app, "127.0.0.1".parse().unwrap(), rand_id()));
+        (to_server, from_server)
+    }
+
+    fn text(v: serde_json::Value) -> Result<Message, axum::Error> {
+        Ok(Message::Text(Utf8Bytes::from(v.to_string())))
+    }
+
+    /// The next text message the server writes, as JSON; `Err(code)` for a close frame.
+    async fn next(rx: &mut UnboundedReceiver<Message>) -> Result<serde_json::Value, u16> {
+        next_within(rx, Duration::from_secs(5)).await
+    }
+
+    async fn next_within(rx: &mut UnboundedReceiver<Message>, wait: Duration) -> Result<serde_json::Value, u16> {
+        loop {
+            match tokio::time::timeout(wait, rx.next()).await.expect("an answer in time") {
+                Some(Message::Text(t)) => return Ok(serde_json::from_str(t.as_str()).unwrap()),
+                Some(Message::Close(Some(CloseFrame { code, .. }))) => return Err(code),
+                Some(_) => continue,
+                None => return Err(0),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn hello_first_then_commands_before_a_session_are_bad_message() {
+        let (tx, mut rx) = connect(app());
+        let hello = next(&mut rx).await.unwrap();
+        assert_eq!((hello["type"].as_str(), hello["protocol"].as_u64()), (Some("hello"), Some(2)));
+        tx.unbounded_send(text(json!({"type": "ready", "id": 7}))).unwrap();
+        let e = next(&mut rx).await.unwrap();
+        assert_eq!((e["code"].as_str(), e["id"].as_u64()), (Some("bad_message"), Some(7)));
+        // The socket stays open: an unknown room is answered too.
+        tx.unbounded_send(text(json!({"type": "watch", "room": "BCDFG", "id": "w"}))).unwrap();
+        let e = next(&mut rx).await.unwrap();
+        assert_eq!((e["code"].as_str(), e["id"].as_str()), (Some("unknown_room"), Some("w")));
+    }
+
+    #[tokio::test]
+    async fn a_binary_frame_is_bad_message() {
+        let (tx, mut rx) = connect(app());
+        next(&mut rx).await.unwrap();
+        tx.unbounded_send(Ok(Message::Binary(vec![1, 2, 3].into()))).unwrap();
+        assert_eq!(next(&mut rx).await.unwrap()["code"], "bad_message");
+    }
+
+    #[tokio::test]
+    async fn a_flood_is_told_once_per_streak_and_closed_past_forty_drops() {
+        let (tx, mut rx) = connect(app());
+        next(&mut rx).await.unwrap();
+        for _ in 0..100 {
+            tx.unbounded_send(text(json!({}))).unwrap();
+        }
+        let mut codes = Vec::new();
+        let close = loop {
+            match next(&mut rx).await {
+                Ok(m) => codes.push(m["code"].as_str().unwrap().to_string()),
+                Err(code) => break code,
+            }
+        };
+        assert_eq!(close, 1008);
+        assert_eq!(codes.iter().filter(|c| *c == "bad_message").count(), 40, "the burst of 40 passes");
+        assert_eq!(
+            codes.iter().filter(|c| *c == "rate_limited").count(),
+            2,
+            "once at the first drop, once at the close"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_session_within_ten_seconds_closes_with_1008() {
+        let (_tx, mut rx) = connect(app());
+        next(&mut rx).await.unwrap();
+        let t0 = tokio::time::Instant::now();
+        assert_eq!(next_within(&mut rx, Duration::from_secs(60)).await, Err(1008));
+        assert!(t0.elapsed() >= SESSION_TIMEOUT);
+    }
+
+    #[tokio::test]
+    async fn the_connection_limit_answers_server_busy_instead_of_hello() {
+        let app = app();
+        app.connections.store(app.config.max_connections, Ordering::Relaxed);
+        let (_tx, mut rx) = connect(app.clone());
+        assert_eq!(next(&mut rx).await.unwrap()["code"], "server_busy");
+        assert_eq!(next(&mut rx).await, Err(1013));
+    }
+}
