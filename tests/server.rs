@@ -561,8 +561,16 @@ async fn web_client_files_are_compressed_and_revalidated() {
         assert!(!head3.to_lowercase().contains("content-encoding"), "not compressed without Accept-Encoding");
         assert!(plain.len() > body.len(), "{path}: compressed {} bytes, plain {}", body.len(), plain.len());
     }
-    // Pages differ by name, so they have different tags.
     let tag = |h: &str| h.to_lowercase().lines().find_map(|l| l.strip_prefix("etag: ").map(str::to_string));
+    // The typeable address: /join and /join/ are the code-entry page, like /.
+    let (_, _, home) = request(addr, "GET", "/", &[], "").await;
+    for path in ["/join", "/join/"] {
+        let (s, body, head) = request(addr, "GET", path, &[], "").await;
+        assert_eq!(s, 200, "{path}");
+        assert!(body.contains("<html") && head.to_lowercase().contains("text/html"), "{path}");
+        assert_eq!(tag(&head), tag(&home), "{path} is the same page as /");
+    }
+    // Pages differ by name, so they have different tags.
     let (_, _, a) = request(addr, "GET", "/host", &[], "").await;
     let (_, _, b) = request(addr, "GET", "/join/bcdfg", &[], "").await;
     assert_ne!(tag(&a), tag(&b));

@@ -33,6 +33,9 @@ pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/", get(|h: HeaderMap| async move { page("index", &h) }))
         .route("/host", get(|h: HeaderMap| async move { page("host", &h) }))
+        // The short address the big screen shows (PROTOCOL.md version 2): type the code there.
+        .route("/join", get(|h: HeaderMap| async move { page("index", &h) }))
+        .route("/join/", get(|h: HeaderMap| async move { page("index", &h) }))
         .route("/join/{code}", get(|Path(c): Path<String>, h: HeaderMap| async move { coded(&c, "join", &h) }))
         .route("/screen/{code}", get(|Path(c): Path<String>, h: HeaderMap| async move { coded(&c, "screen", &h) }))
         .route("/scenarios/{id}", get(|h: HeaderMap| async move { page("scenario", &h) }))

@@ -180,7 +180,7 @@ const CODE_RE = /^[BCDFGHJKLMNPQRSTVWXZ]{5}$/;
 
 /** Upper-case, without spaces or dashes. */
 export function normaliseCode(s) {
-  return String(s || '').toUpperCase().replace(/[\s-]+/g, '');
+  return String(s || '').toUpperCase().replace(/[\s.-]+/g, '');
 }
 
 export function isValidCode(s) {

@@ -103,12 +103,14 @@ describe('a whole game through the web client', { timeout: 600000 }, () => {
   });
 
   it('four phones join: one types the code on the start page, three open the join URL', { timeout: 120000 }, async () => {
-    // Phone 0 types the code (lower case, with a space) on "/".
+    // Phone 0 types the code at the short address the big screen shows, "/join", as a
+    // person might: lower case, with a space, a dash and a dot.
     const p0 = phones[0].page;
-    await p0.goto(`${BASE_URL}/`);
+    await p0.goto(`${BASE_URL}/join`);
     await audit(p0, 'start page');
     await check320(p0, 'start page');
-    await p0.getByTestId('code-input').fill(`${code.slice(0, 2).toLowerCase()} ${code.slice(2).toLowerCase()}`);
+    const typed = `${code.slice(0, 2)} ${code.slice(2, 3)}-${code.slice(3, 4)}.${code.slice(4)}`.toLowerCase();
+    await p0.getByTestId('code-input').fill(typed);
     await p0.getByTestId('code-submit').click();
     await p0.waitForURL(new RegExp(`/join/${code}$`));
     await p0.getByTestId('join-name').waitFor();
