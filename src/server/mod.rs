@@ -88,8 +88,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub metrics: Metrics,
     pub connections: AtomicUsize,
-    /// Failed session attempts per address in the current minute (guessing codes or tokens).
-    pub failed_sessions: DashMap<std::net::IpAddr, (std::time::Instant, u32)>,
+    /// Failed session attempts per address (guessing codes or tokens).
+    pub addresses: ws::AddressLimits,
     /// Base of join URLs: the public URL, or the address phones can reach.
     pub base_url: String,
 }
@@ -154,7 +154,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         store: store.clone(),
         metrics: Metrics::default(),
         connections: AtomicUsize::new(0),
-        failed_sessions: DashMap::new(),
+        addresses: ws::AddressLimits::default(),
         base_url,
     });
     directory::recover(&app).await;
@@ -196,7 +196,7 @@ fn spawn_housekeeping(app: Arc<App>, folder_at_load: Option<Fingerprint>) {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            counts.failed_sessions.retain(|_, (since, _)| since.elapsed() < Duration::from_secs(60));
+            counts.addresses.sweep();
         }
     });
     let purge_app = app.clone();

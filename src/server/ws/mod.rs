@@ -24,7 +24,7 @@ use futures_util::StreamExt;
 
 use super::App;
 pub use decode::{Incoming, decode};
-pub use limits::{MAX_DROPPED, MAX_FAILED_SESSIONS_PER_MINUTE, RATE_BURST, RATE_PER_SECOND};
+pub use limits::{AddressLimits, MAX_DROPPED, MAX_FAILED_SESSIONS_PER_MINUTE, RATE_BURST, RATE_PER_SECOND};
 
 /// Largest frame and message (PROTOCOL.md: 16 KiB).
 pub const MAX_FRAME: usize = 16 * 1024;

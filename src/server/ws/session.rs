@@ -17,7 +17,7 @@ use super::super::outbox::{CONTROL_QUEUE, Conn};
 use super::super::room::error_json;
 use super::super::wire::{Limits, PROTOCOL, ServerMsg};
 use super::decode::{Incoming, decode};
-use super::limits::{Bucket, MAX_DROPPED, failed_session, guessing, rate_limited};
+use super::limits::{Bucket, MAX_DROPPED, rate_limited};
 use super::writer::write_loop;
 use super::{SESSION_TIMEOUT, close};
 use crate::game::ErrorCode;
@@ -123,7 +123,7 @@ where
                     fail(ErrorCode::BadMessage, lang, id.as_ref());
                     continue;
                 }
-                if guessing(&app, peer) {
+                if app.addresses.guessing(peer) {
                     fail(ErrorCode::RateLimited, lang, id.as_ref());
                     continue;
                 }
@@ -132,7 +132,7 @@ where
                     None => None,
                 };
                 let Some(handle) = handle else {
-                    failed_session(&app, peer);
+                    app.addresses.failed(peer);
                     fail(ErrorCode::UnknownRoom, lang, id.as_ref());
                     continue;
                 };
@@ -146,7 +146,7 @@ where
                         }
                         tracing::debug!("session opened");
                     }
-                    Some(None) => failed_session(&app, peer),
+                    Some(None) => app.addresses.failed(peer),
                 }
             }
             Incoming::Command { command, id } => {
@@ -206,7 +206,7 @@ mod tests {
             store: Arc::new(store),
             metrics: Metrics::default(),
             connections: Default::default(),
-            failed_sessions: Default::default(),
+            addresses: Default::default(),
             base_url: "http://127.0.0.1".into(),
         })
     }
