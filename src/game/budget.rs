@@ -39,6 +39,113 @@ use std::cmp::Ordering;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Signed, ToPrimitive, Zero};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::{Budget, BudgetRule, Role};
+
+/// The result of one closed budget round, as every view shows it (PROTOCOL.md, version 2,
+/// `RESULT`). It names no voter: only counts, overall and (unless the ballot is secret) per
+/// role. Under secret ballot the store keeps it in place of the ballots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BudgetResult {
+    /// The round's index (0-based, as `phase.index`).
+    pub round: usize,
+    pub total: u64,
+    pub rule: BudgetRule,
+    /// Seated players who sent a ballot in the round (an empty one included).
+    pub voters: u32,
+    /// The outcome that `rule` names.
+    pub funded: Vec<String>,
+    pub greedy: OutcomeView,
+    pub equal_shares: OutcomeView,
+    /// Every project of the case, in file order.
+    pub projects: Vec<ProjectApprovals>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OutcomeView {
+    /// Project ids in file order.
+    pub funded: Vec<String>,
+    /// What the funded projects cost together.
+    pub spent: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProjectApprovals {
+    pub id: String,
+    pub approvals: u32,
+    /// Approvals per role; absent under secret ballot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_role: Option<RoleCounts>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RoleCounts {
+    pub resident: u32,
+    pub civil_servant: u32,
+    pub councillor: u32,
+}
+
+impl RoleCounts {
+    pub fn get(&self, role: Role) -> u32 {
+        match role {
+            Role::Resident => self.resident,
+            Role::CivilServant => self.civil_servant,
+            Role::Councillor => self.councillor,
+        }
+    }
+
+    fn add(&mut self, role: Role) {
+        match role {
+            Role::Resident => self.resident += 1,
+            Role::CivilServant => self.civil_servant += 1,
+            Role::Councillor => self.councillor += 1,
+        }
+    }
+}
+
+/// Counts the ballots of budget round `round` (each voter's role and approved project
+/// indices) and computes both outcomes.
+pub fn tally(round: usize, budget: &Budget, ballots: &[(Role, Vec<usize>)], secret: bool) -> BudgetResult {
+    let costs: Vec<u64> = budget.projects.iter().map(|p| p.cost).collect();
+    let sets: Vec<Vec<usize>> = ballots.iter().map(|(_, b)| b.clone()).collect();
+    let ids = |o: &Outcome| OutcomeView {
+        funded: o.funded.iter().map(|&j| budget.projects[j].id.clone()).collect(),
+        spent: o.spent,
+    };
+    let greedy = ids(&greedy(budget.total, &costs, &sets));
+    let equal_shares = ids(&equal_shares(budget.total, &costs, &sets));
+    let projects = budget
+        .projects
+        .iter()
+        .enumerate()
+        .map(|(j, p)| {
+            let mut by_role = RoleCounts::default();
+            for (role, b) in ballots {
+                if b.contains(&j) {
+                    by_role.add(*role);
+                }
+            }
+            let approvals = by_role.resident + by_role.civil_servant + by_role.councillor;
+            ProjectApprovals { id: p.id.clone(), approvals, by_role: (!secret).then_some(by_role) }
+        })
+        .collect();
+    let funded = match budget.rule {
+        BudgetRule::Greedy => greedy.funded.clone(),
+        BudgetRule::EqualShares => equal_shares.funded.clone(),
+    };
+    BudgetResult {
+        round,
+        total: budget.total,
+        rule: budget.rule,
+        voters: ballots.len() as u32,
+        funded,
+        greedy,
+        equal_shares,
+        projects,
+    }
+}
 
 /// One outcome of a budget round.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -136,6 +136,10 @@ pub enum InputProblem {
     UnknownNote,
     /// An unknown role or vote choice.
     UnknownValue,
+    /// A budget project id that the case does not have.
+    UnknownProject,
+    /// The same project twice in one ballot.
+    RepeatedProject,
     SecondsOutOfRange,
 }
 
@@ -198,6 +202,10 @@ impl GameError {
             InputProblem::UnknownNote => "This note does not exist.".into(),
             InputProblem::UnknownValue if nl => "Deze keuze bestaat niet.".into(),
             InputProblem::UnknownValue => "This choice does not exist.".into(),
+            InputProblem::UnknownProject if nl => "Dit project bestaat niet.".into(),
+            InputProblem::UnknownProject => "This project does not exist.".into(),
+            InputProblem::RepeatedProject if nl => "Je hebt een project twee keer gekozen.".into(),
+            InputProblem::RepeatedProject => "You chose a project twice.".into(),
             InputProblem::SecondsOutOfRange if nl => "Kies tussen 1 en 1800 seconden.".into(),
             InputProblem::SecondsOutOfRange => "Choose between 1 and 1800 seconds.".into(),
         }

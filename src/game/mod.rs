@@ -16,6 +16,7 @@ use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use unicode_normalization::UnicodeNormalization;
 
+pub use budget::BudgetResult;
 pub use deal::{Deck, late_seat, seats_per_role, table_count, table_sizes};
 pub use error::{ErrorCode, GameError, InputProblem};
 pub use tally::{Choice, Counts, Tally};
@@ -143,6 +144,11 @@ pub enum Command {
         #[serde(default)]
         reason: Option<String>,
     },
+    /// Version 2, budget rounds: the projects (ids) this player approves; replaces the
+    /// player's earlier ballot.
+    Approve {
+        projects: Vec<String>,
+    },
     Leave,
     Start,
     Next,
@@ -180,6 +186,7 @@ impl Command {
             Command::Note { .. } => "note",
             Command::Propose { .. } => "propose",
             Command::Vote { .. } => "vote",
+            Command::Approve { .. } => "approve",
             Command::Leave => "leave",
             Command::Start => "start",
             Command::Next => "next",
@@ -214,13 +221,53 @@ pub enum Event {
     Left(PlayerId),
     Kicked(PlayerId),
     Finished,
-    /// Tables were tallied under secret ballot. The store keeps these decisions with the
-    /// command and forgets the votes of `voters` (everyone ever seated at those tables), so
-    /// that nothing stored pairs a player with a choice once the vote is closed.
+    /// A vote or budget round was closed under secret ballot. The store keeps what it
+    /// decided with the command and forgets the votes and ballots of `voters` (everyone who
+    /// could have cast one), so that nothing stored pairs a player with a choice once the
+    /// round is closed.
     Sealed {
-        decisions: Vec<SealedDecision>,
+        sealed: Sealed,
         voters: Vec<PlayerId>,
     },
+}
+
+/// What a command that closed a secret ballot decided, stored in place of the votes or
+/// ballots that made it. Stored as the bare list of decisions when there is no budget
+/// result, as before budget rounds existed, so older logs read the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sealed {
+    pub decisions: Vec<SealedDecision>,
+    /// Boxed: a result is large, and log entries travel through the store's queue.
+    pub budget: Option<Box<BudgetResult>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum SealedForm {
+    Decisions(Vec<SealedDecision>),
+    Full {
+        #[serde(default)]
+        decisions: Vec<SealedDecision>,
+        budget: Option<Box<BudgetResult>>,
+    },
+}
+
+impl Serialize for Sealed {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.budget {
+            None => self.decisions.serialize(s),
+            Some(b) => SealedForm::Full { decisions: self.decisions.clone(), budget: Some(b.clone()) }.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Sealed {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match SealedForm::deserialize(d)? {
+            SealedForm::Decisions(decisions) => Sealed { decisions, budget: None },
+            SealedForm::Full { decisions, budget } => Sealed { decisions, budget },
+        })
+    }
 }
 
 /// A table's decision under secret ballot, as stored in place of the votes that made it:
@@ -236,6 +283,14 @@ pub struct SealedDecision {
     pub proposal: String,
     pub conditions: Vec<String>,
     pub objections: Vec<String>,
+}
+
+/// The ballots that counted in one closed budget round: each voter's approved project
+/// indices, in the order the voter gave them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedBallots {
+    pub round: usize,
+    pub ballots: Vec<(PlayerId, Vec<usize>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -271,6 +326,9 @@ pub struct Player {
     pub ready: bool,
     /// The open vote in the current vote round.
     pub vote: Option<Vote>,
+    /// The current ballot in a budget round: indices of the approved projects, in the order
+    /// the player gave them.
+    pub ballot: Option<Vec<usize>>,
     /// Hidden by the facilitator from every view but the host's.
     pub name_hidden: bool,
 }
@@ -278,6 +336,11 @@ pub struct Player {
 impl Player {
     pub fn active(&self) -> bool {
         matches!(self.status, Status::Lobby | Status::Seated)
+    }
+
+    /// Whether this player voted, or sent a budget ballot, in this round.
+    pub fn cast(&self) -> bool {
+        self.vote.is_some() || self.ballot.is_some()
     }
 }
 
@@ -367,8 +430,13 @@ pub struct Game {
     players: Vec<Player>,
     tables: Vec<Table>,
     decks: [Deck; 3],
-    /// During a replay only: the decisions stored with the command being replayed.
-    sealed: Option<Vec<SealedDecision>>,
+    /// The outcome of every budget round closed so far, in round order.
+    budgets: Vec<BudgetResult>,
+    /// The ballots of each closed budget round, for the facilitator's report; never kept
+    /// under secret ballot.
+    closed_ballots: Vec<ClosedBallots>,
+    /// During a replay only: what was stored with the command being replayed.
+    sealed: Option<Sealed>,
 }
 
 impl Game {
@@ -386,6 +454,8 @@ impl Game {
             players: Vec::new(),
             tables: Vec::new(),
             decks,
+            budgets: Vec::new(),
+            closed_ballots: Vec::new(),
             sealed: None,
             scenario,
         }
@@ -420,6 +490,14 @@ impl Game {
     }
     pub fn tables(&self) -> &[Table] {
         &self.tables
+    }
+    /// The outcomes of the budget rounds closed so far.
+    pub fn budgets(&self) -> &[BudgetResult] {
+        &self.budgets
+    }
+    /// Who approved what in each closed budget round (empty under secret ballot).
+    pub fn closed_ballots(&self) -> &[ClosedBallots] {
+        &self.closed_ballots
     }
     pub fn is_finished(&self) -> bool {
         self.stage == Stage::Finished
@@ -464,17 +542,17 @@ impl Game {
         self.apply_checked(actor, cmd, now)
     }
 
-    /// Applies a stored command in a replay. `sealed` holds the decisions stored with the
-    /// command when it closed a secret-ballot vote; they stand in for the votes, which the
-    /// store no longer holds.
+    /// Applies a stored command in a replay. `sealed` holds what was stored with the
+    /// command when it closed a secret ballot; it stands in for the votes and ballots, which
+    /// the store no longer holds.
     pub fn apply_stored(
         &mut self,
         actor: Actor,
         cmd: &Command,
         now: Millis,
-        sealed: Option<&[SealedDecision]>,
+        sealed: Option<&Sealed>,
     ) -> Result<Vec<Event>, GameError> {
-        self.sealed = sealed.map(<[SealedDecision]>::to_vec);
+        self.sealed = sealed.cloned();
         let r = self.apply_checked(actor, cmd, now);
         self.sealed = None;
         r
@@ -516,6 +594,7 @@ impl Game {
             (Actor::Player(id), Command::Vote { choice, condition, reason }) => {
                 self.vote(id, choice, condition.as_deref(), reason.as_deref())
             }
+            (Actor::Player(id), Command::Approve { projects }) => self.approve(id, projects),
             (_, Command::Start) => self.start(now),
             (_, Command::Next) => {
                 let Stage::Round(i) = self.stage else { return Err(GameError::WrongPhase) };
@@ -605,6 +684,7 @@ impl Game {
             card: None,
             ready: false,
             vote: None,
+            ballot: None,
             name_hidden: false,
         });
         if matches!(self.stage, Stage::Round(_)) {
@@ -649,6 +729,7 @@ impl Game {
         let p = &mut self.players[idx(id)];
         p.status = status;
         p.vote = None;
+        p.ballot = None;
     }
 
     fn start(&mut self, now: Millis) -> Result<Vec<Event>, GameError> {
@@ -696,6 +777,7 @@ impl Game {
         for p in &mut self.players {
             p.ready = false;
             p.vote = None;
+            p.ballot = None;
         }
         if round.draws_event() {
             for t in &mut self.tables {
@@ -713,6 +795,7 @@ impl Game {
         for p in &mut self.players {
             p.ready = false;
             p.vote = None;
+            p.ballot = None;
         }
     }
 
@@ -726,13 +809,54 @@ impl Game {
         }
     }
 
-    /// Closes round `i`; a vote round is tallied at every table that takes part.
+    /// Closes round `i`; a vote round is tallied at every table that takes part, a budget
+    /// round over the whole room.
     fn close_round(&mut self, i: usize) -> Vec<Event> {
-        if self.scenario.rounds[i].kind != RoundKind::Vote {
+        match self.scenario.rounds[i].kind {
+            RoundKind::Vote => {
+                let tables: Vec<usize> = (0..self.tables.len()).filter(|t| self.table_takes_part(*t)).collect();
+                self.tally_tables(i, &tables)
+            }
+            RoundKind::Budget => self.close_budget(i),
+            _ => vec![],
+        }
+    }
+
+    /// Counts the ballots of budget round `i`: the voters are the seated players who sent
+    /// one. Under secret ballot an [`Event::Sealed`] carries the result so that the store can
+    /// forget the ballots; in a replay the stored result stands in for them.
+    fn close_budget(&mut self, i: usize) -> Vec<Event> {
+        let Some(budget) = self.scenario.budget.as_ref() else { return vec![] };
+        let secret = self.rule.secret_ballot;
+        let result = match self.sealed.as_ref().and_then(|s| s.budget.clone()) {
+            Some(stored) => *stored,
+            None => {
+                let ballots: Vec<(Role, Vec<usize>)> = self
+                    .players
+                    .iter()
+                    .filter(|p| p.status == Status::Seated)
+                    .filter_map(|p| Some((p.role?, p.ballot.clone()?)))
+                    .collect();
+                budget::tally(i, budget, &ballots, secret)
+            }
+        };
+        self.budgets.push(result.clone());
+        if !secret {
+            let ballots = self
+                .players
+                .iter()
+                .filter(|p| p.status == Status::Seated)
+                .filter_map(|p| Some((p.id, p.ballot.clone()?)));
+            self.closed_ballots.push(ClosedBallots { round: i, ballots: ballots.collect() });
+        }
+        for p in &mut self.players {
+            p.ballot = None;
+        }
+        if !secret {
             return vec![];
         }
-        let tables: Vec<usize> = (0..self.tables.len()).filter(|t| self.table_takes_part(*t)).collect();
-        self.tally_tables(i, &tables)
+        let voters = self.players.iter().map(|p| p.id).collect();
+        vec![Event::Sealed { sealed: Sealed { decisions: Vec::new(), budget: Some(Box::new(result)) }, voters }]
     }
 
     /// Tallies the vote of round `i` at `tables`. Under secret ballot the decisions keep no
@@ -743,7 +867,7 @@ impl Game {
         let mut sealed = Vec::new();
         let mut voters = Vec::new();
         for &t in tables {
-            let stored = self.sealed.as_ref().and_then(|s| s.iter().find(|d| d.table == t)).cloned();
+            let stored = self.sealed.as_ref().and_then(|s| s.decisions.iter().find(|d| d.table == t)).cloned();
             let decision = match stored {
                 Some(d) => Decision {
                     round: i,
@@ -791,13 +915,23 @@ impl Game {
             }
             self.tables[t].decisions.push(decision);
         }
-        if sealed.is_empty() { vec![] } else { vec![Event::Sealed { decisions: sealed, voters }] }
+        if sealed.is_empty() {
+            vec![]
+        } else {
+            vec![Event::Sealed { sealed: Sealed { decisions: sealed, budget: None }, voters }]
+        }
     }
 
     fn note(&mut self, id: PlayerId, kind: &str, text: &str) -> Result<Vec<Event>, GameError> {
         let Stage::Round(i) = self.stage else { return Err(GameError::WrongPhase) };
         let round = &self.scenario.rounds[i];
-        if round.kind != RoundKind::Discussion {
+        // A debrief round takes notes only when the case gives it note kinds (version 2).
+        let takes_notes = match round.kind {
+            RoundKind::Discussion => true,
+            RoundKind::Debrief => !round.note_kinds().is_empty(),
+            _ => false,
+        };
+        if !takes_notes {
             return Err(GameError::WrongPhase);
         }
         let kind = parse_note_kind(kind)
@@ -863,6 +997,29 @@ impl Game {
             _ => Vote { choice, condition: None, reason: None },
         };
         self.players[idx(id)].vote = Some(vote);
+        Ok(vec![])
+    }
+}
+
+impl Game {
+    fn approve(&mut self, id: PlayerId, projects: &[String]) -> Result<Vec<Event>, GameError> {
+        if self.round_kind() != Some(RoundKind::Budget) || self.players[idx(id)].status != Status::Seated {
+            return Err(GameError::WrongPhase);
+        }
+        let Some(budget) = self.scenario.budget.as_ref() else { return Err(GameError::WrongPhase) };
+        let mut ballot: Vec<usize> = Vec::with_capacity(projects.len().min(budget.projects.len()));
+        for wanted in projects {
+            let j = budget
+                .projects
+                .iter()
+                .position(|p| p.id == *wanted)
+                .ok_or(GameError::InvalidInput(InputProblem::UnknownProject))?;
+            if ballot.contains(&j) {
+                return Err(GameError::InvalidInput(InputProblem::RepeatedProject));
+            }
+            ballot.push(j);
+        }
+        self.players[idx(id)].ballot = Some(ballot);
         Ok(vec![])
     }
 }

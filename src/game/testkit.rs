@@ -104,6 +104,61 @@ pub fn small_secret() -> Arc<Scenario> {
     Arc::new(scenario::parse(&text).expect("the test scenario is valid"))
 }
 
+/// A small case with a budget round between a briefing and a debrief that takes lessons.
+/// Projects `a` (60), `b` (40), `c` (30), `d` (10) of a total of 100.
+pub fn budget_case(rule: &str, secret: bool) -> Arc<Scenario> {
+    let text = SMALL.split("[[rounds]]").next().expect("SMALL has rounds").to_string()
+        + &format!(
+            r#"
+[[rounds]]
+kind = "briefing"
+title = "Lezen"
+
+[[rounds]]
+kind = "budget"
+title = "Kiezen"
+minutes = 10
+
+[[rounds]]
+kind = "debrief"
+title = "Terugblik"
+notes = ["lesson"]
+
+[decision]
+secret_ballot = {secret}
+
+[budget]
+total = 100
+rule = "{rule}"
+
+[[budget.projects]]
+id = "a"
+title = "Groot"
+text = "Een groot plan."
+cost = 60
+
+[[budget.projects]]
+id = "b"
+title = "Middel"
+text = "Een middelgroot plan."
+cost = 40
+
+[[budget.projects]]
+id = "c"
+title = "Klein"
+text = "Een klein plan."
+cost = 30
+
+[[budget.projects]]
+id = "d"
+title = "Heel klein"
+text = "Een heel klein plan."
+cost = 10
+"#
+        );
+    Arc::new(scenario::parse(&text).expect("the budget test scenario is valid"))
+}
+
 /// A game with `n` players who joined (real roles cycling resident, civil servant,
 /// councillor, other).
 pub fn game_with(n: usize, seed: u64) -> Game {
@@ -147,6 +202,8 @@ pub fn any_command() -> impl Strategy<Value = Command> {
             hidden
         }),
         ((0u32..12), any::<bool>()).prop_map(|(n, hidden)| Command::HideName { player_id: format!("p{n}"), hidden }),
+        prop::collection::vec(prop::sample::select(vec!["a", "b", "c", "d", "x"]), 0..5)
+            .prop_map(|ids| Command::Approve { projects: ids.into_iter().map(str::to_string).collect() }),
     ]
 }
 

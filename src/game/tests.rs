@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 use serde_json::Value;
 
-use super::testkit::{any_log, game_of, game_with, small, small_secret};
+use super::testkit::{any_log, budget_case, game_of, game_with, small, small_secret};
 use super::*;
 use crate::scenario::{DecisionSpec, Fraction, RuleKind};
 
@@ -476,14 +476,14 @@ proptest! {
     fn secret_ballots_replay_from_what_the_store_keeps(seed in any::<u64>(), n in 3usize..14, log in any_log()) {
         let mut live = game_of(small_secret(), n, seed);
         let joins = n;
-        let mut stored: Vec<(Actor, Command, i64, Option<Vec<SealedDecision>>)> = Vec::new();
+        let mut stored: Vec<(Actor, Command, i64, Option<Sealed>)> = Vec::new();
         for (actor, cmd, now) in &log {
             let Ok(events) = live.apply(*actor, cmd, *now) else { continue };
             let mut sealed = None;
             for ev in events {
-                if let Event::Sealed { decisions, voters } = ev {
+                if let Event::Sealed { sealed: kept, voters } = ev {
                     stored.retain(|(a, c, _, _)| !(matches!(c, Command::Vote { .. }) && matches!(a, Actor::Player(p) if voters.contains(p))));
-                    sealed = Some(decisions);
+                    sealed = Some(kept);
                 }
             }
             stored.push((*actor, cmd.clone(), *now, sealed));
@@ -503,7 +503,7 @@ proptest! {
         }
         let mut replay = game_of(small_secret(), joins, seed);
         for (actor, cmd, now, sealed) in &stored {
-            prop_assert!(replay.apply_stored(*actor, cmd, *now, sealed.as_deref()).is_ok());
+            prop_assert!(replay.apply_stored(*actor, cmd, *now, sealed.as_ref()).is_ok());
         }
         prop_assert_eq!(&live, &replay);
     }
@@ -517,18 +517,19 @@ proptest! {
         kick in prop::option::of((0usize..40, 1u32..12)),
     ) {
         let mut live = game_of(small_secret(), n, seed);
-        let mut stored: Vec<(Actor, Command, i64, Option<Vec<SealedDecision>>)> = Vec::new();
+        let mut stored: Vec<(Actor, Command, i64, Option<Sealed>)> = Vec::new();
         let mut step = 0usize;
         let mut give = |g: &mut Game, actor: Actor, cmd: Command, stored: &mut Vec<_>| {
             step += 1;
             if let Ok(events) = g.apply(actor, &cmd, step as i64) {
                 let mut sealed = None;
                 for ev in events {
-                    if let Event::Sealed { decisions, voters } = ev {
-                        stored.retain(|(a, c, _, _): &(Actor, Command, i64, Option<Vec<SealedDecision>>)| {
-                            !(matches!(c, Command::Vote { .. }) && matches!(a, Actor::Player(p) if voters.contains(p)))
+                    if let Event::Sealed { sealed: kept, voters } = ev {
+                        stored.retain(|(a, c, _, _): &(Actor, Command, i64, Option<Sealed>)| {
+                            !(matches!(c, Command::Vote { .. } | Command::Approve { .. })
+                                && matches!(a, Actor::Player(p) if voters.contains(p)))
                         });
-                        sealed = Some(decisions);
+                        sealed = Some(kept);
                     }
                 }
                 stored.push((actor, cmd, step as i64, sealed));
@@ -567,7 +568,7 @@ proptest! {
         prop_assert!(stored.iter().any(|(_, _, _, s)| s.is_some()));
         let mut replay = game_of(small_secret(), n, seed);
         for (actor, cmd, now, sealed) in &stored {
-            prop_assert!(replay.apply_stored(*actor, cmd, *now, sealed.as_deref()).is_ok());
+            prop_assert!(replay.apply_stored(*actor, cmd, *now, sealed.as_ref()).is_ok());
         }
         prop_assert_eq!(&live, &replay);
     }
@@ -673,6 +674,12 @@ fn play_randomly(scenario: std::sync::Arc<crate::scenario::Scenario>, n: usize, 
                     }
                     Command::Propose { text: format!("Voorstel {}", rng.random_range(0..100)) }
                 }
+                crate::scenario::RoundKind::Budget => {
+                    let ids: Vec<String> =
+                        g.scenario().budget.as_ref().unwrap().projects.iter().map(|p| p.id.clone()).collect();
+                    let ballot = ids.into_iter().filter(|_| rng.random_bool(0.4)).collect();
+                    Command::Approve { projects: ballot }
+                }
                 crate::scenario::RoundKind::Vote => {
                     if !g.table_takes_part(t) {
                         continue;
@@ -716,5 +723,238 @@ proptest! {
         let cases: Vec<_> = lib.iter().collect();
         let e = cases[pick % cases.len()];
         play_randomly(e.scenario.clone(), n, seed);
+    }
+}
+
+// ------------------------------------------------------------------ budget rounds
+
+fn approve(ids: &[&str]) -> Command {
+    Command::Approve { projects: ids.iter().map(|s| s.to_string()).collect() }
+}
+
+/// A started budget game with `n` players, in the budget round.
+fn in_budget_round(rule: &str, secret: bool, n: usize) -> Game {
+    let mut g = game_of(budget_case(rule, secret), n, 3);
+    host(&mut g, Command::Start).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    assert_eq!(g.phase_kind(), "budget");
+    g
+}
+
+#[test]
+fn approve_belongs_to_budget_rounds_and_takes_known_ids_once() {
+    let mut g = game_of(budget_case("greedy", false), 4, 3);
+    host(&mut g, Command::Start).unwrap();
+    assert_eq!(err(g.apply(p(1), &approve(&["a"]), 0)), ErrorCode::WrongPhase);
+    host(&mut g, Command::Next).unwrap();
+    assert_eq!(err(g.apply(p(1), &approve(&["a", "zz"]), 0)), ErrorCode::InvalidInput);
+    assert_eq!(err(g.apply(p(1), &approve(&["a", "b", "a"]), 0)), ErrorCode::InvalidInput);
+    assert_eq!(g.player(PlayerId(1)).unwrap().ballot, None, "a refused ballot changes nothing");
+    g.apply(p(1), &approve(&["c", "a"]), 0).unwrap();
+    g.apply(p(1), &approve(&["b"]), 0).unwrap();
+    assert_eq!(json(&g, Viewer::Player(PlayerId(1)))["you"]["ballot"], serde_json::json!(["b"]));
+    g.apply(p(2), &approve(&[]), 0).unwrap();
+    assert_eq!(json(&g, Viewer::Player(PlayerId(2)))["you"]["ballot"], serde_json::json!([]));
+    assert_eq!(json(&g, Viewer::Player(PlayerId(3)))["you"]["ballot"], Value::Null);
+    assert_eq!(err(g.apply(Actor::Host, &approve(&["a"]), 0)), ErrorCode::NotAllowed);
+    assert_eq!(err(g.apply(Actor::Screen, &approve(&["a"]), 0)), ErrorCode::NotAllowed);
+    // A vote or a note is not a budget-round command.
+    assert_eq!(err(g.apply(p(1), &vote("support", None, None), 0)), ErrorCode::WrongPhase);
+}
+
+#[test]
+fn the_budget_phase_shows_the_projects_and_who_sent_a_ballot_but_never_what() {
+    let mut g = in_budget_round("equal_shares", false, 4);
+    g.apply(p(1), &approve(&["a", "d"]), 0).unwrap();
+    let host_view = json(&g, Viewer::Host);
+    let phase = &host_view["phase"]["budget"];
+    assert_eq!(phase["total"], 100);
+    assert_eq!(phase["rule"], "equal_shares");
+    let ids: Vec<&str> = phase["projects"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a", "b", "c", "d"]);
+    assert_eq!(phase["projects"][0]["cost"], 60);
+    for viewer in [Viewer::Host, Viewer::Screen, Viewer::Player(PlayerId(2))] {
+        let v = json(&g, viewer);
+        let seat = v["tables"][0]["players"].as_array().unwrap().iter().find(|s| s["player_id"] == "p1").unwrap();
+        assert_eq!(seat["voted"], true, "{viewer:?} learns that p1 sent a ballot");
+        assert!(!v.to_string().contains("\"ballot\":[\""), "{viewer:?} sees nobody's ballot");
+        assert!(v.get("budgets").is_none(), "no result before the round closes");
+    }
+}
+
+#[test]
+fn closing_the_round_counts_both_outcomes_over_the_voters() {
+    // 5 players: 3 want the big project, 2 want the small ones. Greedy gives the majority
+    // everything it can; equal shares gives the minority its part.
+    let mut g = in_budget_round("equal_shares", false, 5);
+    for id in 1..=3 {
+        g.apply(p(id), &approve(&["a", "b"]), 0).unwrap();
+    }
+    for id in 4..=5 {
+        g.apply(p(id), &approve(&["c", "d"]), 0).unwrap();
+    }
+    host(&mut g, Command::Next).unwrap();
+    let r = &g.budgets()[0];
+    assert_eq!(r.round, 1);
+    assert_eq!((r.voters, r.total, r.rule), (5, 100, crate::scenario::BudgetRule::EqualShares));
+    assert_eq!(r.greedy.funded, ["a", "b"]);
+    assert_eq!(r.greedy.spent, 100);
+    // Shares of 20: a's approvers hold 60 and pay it; c and d are paid by the other two
+    // (40); nothing else fits, so the completion stops there.
+    assert_eq!(r.equal_shares.funded, ["a", "c", "d"]);
+    assert_eq!(r.equal_shares.spent, 100);
+    assert_eq!(r.funded, r.equal_shares.funded);
+    let approvals: Vec<u32> = r.projects.iter().map(|p| p.approvals).collect();
+    assert_eq!(approvals, [3, 3, 2, 2]);
+    let by_role = r.projects[0].by_role.expect("per role when the ballot is not secret");
+    assert_eq!(Role::ALL.iter().map(|role| by_role.get(*role)).sum::<u32>(), 3);
+    // Every view carries the result, and the ballots are gone from the players.
+    for viewer in [Viewer::Host, Viewer::Screen, Viewer::Player(PlayerId(4))] {
+        let v = json(&g, viewer);
+        assert_eq!(v["budgets"][0]["funded"], serde_json::json!(["a", "c", "d"]), "{viewer:?}");
+        assert_eq!(v["budgets"][0]["greedy"]["funded"], serde_json::json!(["a", "b"]));
+    }
+    assert!(g.players().iter().all(|p| p.ballot.is_none()));
+}
+
+#[test]
+fn the_greedy_rule_counts_the_greedy_outcome() {
+    let mut g = in_budget_round("greedy", false, 3);
+    g.apply(p(1), &approve(&["a"]), 0).unwrap();
+    g.apply(p(2), &approve(&["a", "c"]), 0).unwrap();
+    host(&mut g, Command::End).unwrap();
+    let r = &g.budgets()[0];
+    assert_eq!(r.voters, 2, "a player who sent no ballot is no voter");
+    assert_eq!(r.funded, r.greedy.funded);
+    assert_eq!(r.greedy.funded, ["a", "c"]);
+}
+
+#[test]
+fn kicked_and_departed_players_ballots_do_not_count() {
+    let mut g = in_budget_round("greedy", false, 4);
+    g.apply(p(1), &approve(&["a"]), 0).unwrap();
+    g.apply(p(2), &approve(&["b"]), 0).unwrap();
+    g.apply(p(3), &approve(&["b"]), 0).unwrap();
+    host(&mut g, Command::Kick { player_id: "p2".into() }).unwrap();
+    g.apply(p(3), &Command::Leave, 0).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    let r = &g.budgets()[0];
+    assert_eq!(r.voters, 1);
+    assert_eq!(r.projects[1].approvals, 0);
+}
+
+#[test]
+fn a_secret_budget_round_has_no_counts_per_role_and_is_sealed_for_the_store() {
+    let mut g = in_budget_round("equal_shares", true, 4);
+    g.apply(p(1), &approve(&["a"]), 0).unwrap();
+    let screen = json(&g, Viewer::Screen);
+    assert!(screen["tables"][0]["players"][0].get("voted").is_none(), "under secret ballot only the host learns who");
+    assert_eq!(screen["tables"][0]["votes_cast"], 1);
+    assert_eq!(
+        json(&g, Viewer::Host)["tables"][0]["players"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["voted"] == true)
+            .count(),
+        1
+    );
+    let events = host(&mut g, Command::Next).unwrap();
+    let Some(Event::Sealed { sealed, voters }) = events.first() else { panic!("{events:?}") };
+    assert!(sealed.decisions.is_empty());
+    assert_eq!(sealed.budget.as_deref(), g.budgets().first());
+    assert_eq!(voters.len(), 4);
+    assert!(g.budgets()[0].projects.iter().all(|p| p.by_role.is_none()));
+    assert!(json(&g, Viewer::Host)["budgets"][0]["projects"][0].get("by_role").is_none());
+    // The stored form: a budget result beside the (empty) decisions; decisions alone stay a list.
+    let text = serde_json::to_string(sealed).unwrap();
+    assert!(text.starts_with("{\"decisions\":[]"), "{text}");
+    assert_eq!(serde_json::from_str::<Sealed>(&text).unwrap(), *sealed);
+    let plain = Sealed { decisions: vec![], budget: None };
+    assert_eq!(serde_json::to_string(&plain).unwrap(), "[]");
+    assert_eq!(serde_json::from_str::<Sealed>("[]").unwrap(), plain);
+}
+
+#[test]
+fn debrief_rounds_take_the_notes_their_case_allows() {
+    let mut g = in_budget_round("greedy", false, 3);
+    assert_eq!(err(g.apply(p(1), &note("lesson", "Eerlijk verdelen"), 0)), ErrorCode::WrongPhase);
+    host(&mut g, Command::Next).unwrap();
+    assert_eq!(g.phase_kind(), "debrief");
+    g.apply(p(1), &note("lesson", "Eerlijk verdelen is lastig"), 0).unwrap();
+    assert_eq!(err(g.apply(p(1), &note("idea", "x"), 0)), ErrorCode::InvalidInput);
+    g.apply(p(1), &Command::Ready, 0).unwrap();
+    assert_eq!(json(&g, Viewer::Host)["phase"]["notes"], serde_json::json!(["lesson"]));
+    // A debrief round without notes takes none, as in version 1.
+    let mut small_game = at_round(6);
+    assert_eq!(small_game.phase_kind(), "debrief");
+    assert_eq!(err(small_game.apply(p(1), &note("value", "x"), 0)), ErrorCode::WrongPhase);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Random budget games: the result matches the rules module on the live ballots, no view
+    /// but the voter's own holds a ballot, and (under secret ballot) what the store keeps
+    /// replays to the same state with no ballot left stored.
+    #[test]
+    fn budget_games_replay_and_keep_ballots_to_their_owner(
+        secret in any::<bool>(),
+        greedy in any::<bool>(),
+        n in 3usize..12,
+        seed in any::<u64>(),
+        ballots in prop::collection::vec(prop::collection::vec(0usize..4, 0..4), 12),
+        skip in prop::collection::vec(any::<bool>(), 12),
+    ) {
+        let case = budget_case(if greedy { "greedy" } else { "equal_shares" }, secret);
+        let mut live = game_of(case.clone(), n, seed);
+        let mut stored: Vec<(Actor, Command, i64, Option<Sealed>)> = Vec::new();
+        let give = |g: &mut Game, actor: Actor, cmd: Command, stored: &mut Vec<(Actor, Command, i64, Option<Sealed>)>| {
+            let events = g.apply(actor, &cmd, 0).unwrap_or_else(|e| panic!("{cmd:?}: {e:?}"));
+            let mut sealed = None;
+            for ev in events {
+                if let Event::Sealed { sealed: kept, voters } = ev {
+                    stored.retain(|(a, c, _, _)| !(matches!(c, Command::Approve { .. }) && matches!(a, Actor::Player(p) if voters.contains(p))));
+                    sealed = Some(kept);
+                }
+            }
+            stored.push((actor, cmd, 0, sealed));
+        };
+        give(&mut live, Actor::Host, Command::Start, &mut stored);
+        give(&mut live, Actor::Host, Command::Next, &mut stored);
+        let ids = ["a", "b", "c", "d"];
+        let mut expected: Vec<Vec<usize>> = Vec::new();
+        for i in 0..n {
+            if skip[i] { continue; }
+            let mut b = ballots[i].clone();
+            b.sort_unstable();
+            b.dedup();
+            let cmd = Command::Approve { projects: b.iter().map(|&j| ids[j].to_string()).collect() };
+            give(&mut live, Actor::Player(PlayerId(i as u32 + 1)), cmd, &mut stored);
+            expected.push(b);
+            check_views(&live)?;
+            for other in live.players() {
+                let v = json(&live, Viewer::Player(other.id));
+                let own = other.ballot.is_some();
+                prop_assert_eq!(v["you"]["ballot"].is_array(), own);
+                prop_assert_eq!(v.to_string().matches("\"ballot\":[").count(), usize::from(own));
+            }
+        }
+        give(&mut live, Actor::Host, Command::Next, &mut stored);
+        let r = live.budgets()[0].clone();
+        let costs = [60, 40, 30, 10];
+        let names = |o: &budget::Outcome| o.funded.iter().map(|&j| ids[j].to_string()).collect::<Vec<_>>();
+        prop_assert_eq!(&r.greedy.funded, &names(&budget::greedy(100, &costs, &expected)));
+        prop_assert_eq!(&r.equal_shares.funded, &names(&budget::equal_shares(100, &costs, &expected)));
+        prop_assert_eq!(r.voters as usize, expected.len());
+        prop_assert_eq!(r.projects.iter().all(|p| p.by_role.is_none()), secret);
+        if secret {
+            prop_assert!(!stored.iter().any(|(_, c, _, _)| matches!(c, Command::Approve { .. })), "no ballot stays stored");
+        }
+        let mut replay = game_of(case, n, seed);
+        for (actor, cmd, now, sealed) in &stored {
+            prop_assert!(replay.apply_stored(*actor, cmd, *now, sealed.as_ref()).is_ok());
+        }
+        prop_assert_eq!(&live, &replay);
     }
 }

@@ -7,8 +7,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Choice, Counts, Decision, Game, Millis, Player, PlayerId, Stage, Status, Vote};
-use crate::scenario::{Fraction, Language, NoteKind, Role};
+use super::{BudgetResult, Choice, Counts, Decision, Game, Millis, Player, PlayerId, Stage, Status, Vote};
+use crate::scenario::{BudgetRule, Fraction, Language, NoteKind, Role, RoundKind};
 
 /// Fewest counted votes for which a secret-ballot decision shows its counts per choice.
 pub const MIN_COUNTED_SECRET: u32 = 3;
@@ -34,6 +34,9 @@ pub struct View {
     pub rounds: Vec<RoundView>,
     pub lobby: Vec<LobbyEntry>,
     pub tables: Vec<TableView>,
+    /// Version 2: the result of every budget round closed so far (absent before the first).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<BudgetResult>,
     /// Host only, when something is wrong with the store (extension, version 2):
     /// `"unavailable"` (commands are refused until it works again) or `"read_only"` (the
     /// room's log stopped replaying). The room sets it; the game knows no store.
@@ -70,6 +73,24 @@ pub struct PhaseView {
     pub deadline: Option<String>,
     pub notes: Vec<NoteKind>,
     pub proposers: Vec<Role>,
+    /// Version 2, in a budget round: the money and the projects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetPhase>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct BudgetPhase {
+    pub total: u64,
+    pub rule: BudgetRule,
+    pub projects: Vec<ProjectView>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ProjectView {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    pub cost: u64,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -118,8 +139,9 @@ pub struct SeatView {
     pub role: Option<Role>,
     pub connected: bool,
     pub ready: bool,
-    /// Whether this player voted in this round. Under secret ballot only the host learns
-    /// who voted (absent for everyone else, who see the table's `votes_cast`).
+    /// Whether this player voted (or, in a budget round, sent a ballot) in this round. Under
+    /// secret ballot only the host learns who voted (absent for everyone else, who see the
+    /// table's `votes_cast`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub voted: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -203,6 +225,9 @@ pub struct You {
     pub prompt: Option<String>,
     pub card: Option<CardView>,
     pub vote: Option<Vote>,
+    /// Version 2: your ballot in a budget round (project ids), `null` before you sent one
+    /// and outside budget rounds.
+    pub ballot: Option<Vec<String>>,
     /// Whether you marked this round ready (extension).
     pub ready: bool,
 }
@@ -274,6 +299,20 @@ impl Game {
                 deadline: self.deadline.map(rfc3339),
                 notes: round.map(|r| r.note_kinds()).unwrap_or_default(),
                 proposers: round.map(|r| r.proposer_roles()).unwrap_or_default(),
+                budget: round.filter(|r| r.kind == RoundKind::Budget).and(s.budget.as_ref()).map(|b| BudgetPhase {
+                    total: b.total,
+                    rule: b.rule,
+                    projects: b
+                        .projects
+                        .iter()
+                        .map(|p| ProjectView {
+                            id: p.id.clone(),
+                            title: p.title.clone(),
+                            text: p.text.clone(),
+                            cost: p.cost,
+                        })
+                        .collect(),
+                }),
             },
             rounds: s
                 .rounds
@@ -295,6 +334,7 @@ impl Game {
             tables: (0..self.tables.len())
                 .map(|t| self.table_view(t, host || lens == Lens::Table(Some(t)), host, connected))
                 .collect(),
+            budgets: self.budgets.clone(),
             storage: None,
             you: None,
         }
@@ -314,7 +354,7 @@ impl Game {
     fn table_view(&self, t: usize, full: bool, host: bool, connected: &dyn Fn(PlayerId) -> bool) -> TableView {
         let table = &self.tables[t];
         let secret = self.rule.secret_ballot;
-        let voting = self.round_kind() == Some(crate::scenario::RoundKind::Vote);
+        let voting = matches!(self.round_kind(), Some(RoundKind::Vote | RoundKind::Budget));
         let players = self
             .seated(t)
             .map(|p| SeatView {
@@ -324,7 +364,7 @@ impl Game {
                 role: p.role,
                 connected: connected(p.id),
                 ready: p.ready,
-                voted: (host || !secret).then_some(p.vote.is_some()),
+                voted: (host || !secret).then_some(p.cast()),
                 card: host.then(|| self.card(p)).flatten(),
                 real_role: host.then_some(p.real_role),
                 vote: (host && !secret).then(|| p.vote.clone()),
@@ -353,7 +393,7 @@ impl Game {
                     .collect()
             }),
             proposal: full.then(|| table.proposal().map(|p| ProposalView { text: p.text.clone(), by: p.by })),
-            votes_cast: (secret && voting).then(|| self.seated(t).filter(|p| p.vote.is_some()).count()),
+            votes_cast: (secret && voting).then(|| self.seated(t).filter(|p| p.cast()).count()),
             decision: table.decision().map(|d| self.decision_view(d, full)),
         }
     }
@@ -410,6 +450,11 @@ impl Game {
             prompt,
             card: self.card(p),
             vote: p.vote.clone(),
+            ballot: p
+                .ballot
+                .as_ref()
+                .zip(self.scenario.budget.as_ref())
+                .map(|(b, budget)| b.iter().map(|&j| budget.projects[j].id.clone()).collect()),
             ready: p.ready,
         }
     }

@@ -90,7 +90,34 @@ pub fn facts(game: &Game, code: &str) -> Value {
         "rounds": s.rounds.iter().enumerate().map(|(i, r)| json!({"round": i + 1, "kind": r.kind, "title": r.title})).collect::<Vec<_>>(),
         "players": game.players().iter().map(|p| json!({"player_id": p.id, "name": p.name, "name_hidden": p.name_hidden, "role": p.role, "real_role": p.real_role, "status": p.status, "table": p.table.map(|t| t + 1)})).collect::<Vec<_>>(),
         "tables": tables,
+        "budgets": budget_facts(game),
     })
+}
+
+/// Each closed budget round: the result every view shows, plus (unless the ballot was
+/// secret) who approved which projects.
+fn budget_facts(game: &Game) -> Vec<Value> {
+    let Some(budget) = game.scenario().budget.as_ref() else { return Vec::new() };
+    game.budgets()
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).expect("a budget result serialises");
+            v["round"] = json!(r.round + 1);
+            v["round_title"] = json!(round_title(game, r.round));
+            if let Some(closed) = game.closed_ballots().iter().find(|c| c.round == r.round) {
+                v["ballots"] = closed
+                    .ballots
+                    .iter()
+                    .map(|(id, b)| {
+                        let ids: Vec<&str> = b.iter().map(|&j| budget.projects[j].id.as_str()).collect();
+                        let role = game.player(*id).and_then(|p| p.role);
+                        json!({"player_id": id, "name": name(game, *id), "role": role, "projects": ids})
+                    })
+                    .collect();
+            }
+            v
+        })
+        .collect()
 }
 
 fn markdown(game: &Game, code: &str) -> String {
@@ -114,6 +141,7 @@ fn markdown(game: &Game, code: &str) -> String {
     for (i, round) in s.rounds.iter().enumerate() {
         let _ = writeln!(out, "{}. {} ({})", i + 1, round.title, round.kind.code());
     }
+    budget_markdown(game, &mut out);
     for (ti, table) in game.tables().iter().enumerate() {
         let _ = writeln!(out, "\n## {} {}\n", t("Tafel", "Table"), ti + 1);
         let _ = writeln!(out, "### {}\n", t("Wie speelde welke rol", "Who played which role"));
@@ -253,6 +281,77 @@ fn markdown(game: &Game, code: &str) -> String {
     out
 }
 
+/// Each closed budget round in words: the projects with their approvals, both outcomes side
+/// by side, and which one counted.
+fn budget_markdown(game: &Game, out: &mut String) {
+    use std::fmt::Write;
+    let Some(budget) = game.scenario().budget.as_ref() else { return };
+    let nl = game.language() == Language::Nl;
+    let t = |d: &'static str, e: &'static str| if nl { d } else { e };
+    let secret = game.rule().secret_ballot;
+    let euros = |n: u64| {
+        let digits = n.to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(if nl { '.' } else { ',' });
+            }
+            grouped.push(c);
+        }
+        if nl { format!("{grouped} euro") } else { format!("€{grouped}") }
+    };
+    let yes = |b: bool| if b { t("ja", "yes") } else { t("nee", "no") };
+    for r in game.budgets() {
+        let _ = writeln!(out, "\n## {} {}: {}\n", t("Ronde", "Round"), r.round + 1, round_title(game, r.round));
+        let _ = writeln!(
+            out,
+            "{} {}. {}: {}.\n",
+            t("Te verdelen:", "Budget:"),
+            euros(r.total),
+            t("Aantal mensen dat koos", "People who voted"),
+            r.voters
+        );
+        let mut header =
+            format!("| {} | {} | {} |", t("project", "project"), t("kosten", "cost"), t("stemmen voor", "approvals"));
+        if !secret {
+            for role in Role::ALL {
+                header.push_str(&format!(" {} |", role_word(Some(role), nl)));
+            }
+        }
+        header.push_str(&format!(" {} | {} |", t("meeste stemmen", "most votes"), t("eerlijk delen", "equal shares")));
+        let _ = writeln!(out, "{header}");
+        let columns = header.matches('|').count() - 1;
+        let _ = writeln!(out, "|{}", "---|".repeat(columns));
+        for (p, a) in budget.projects.iter().zip(&r.projects) {
+            let mut row = format!("| {} | {} | {} |", p.title, euros(p.cost), a.approvals);
+            if let Some(by_role) = a.by_role {
+                for role in Role::ALL {
+                    row.push_str(&format!(" {} |", by_role.get(role)));
+                }
+            }
+            let greedy = r.greedy.funded.contains(&p.id);
+            let shares = r.equal_shares.funded.contains(&p.id);
+            row.push_str(&format!(" {} | {} |", yes(greedy), yes(shares)));
+            let _ = writeln!(out, "{row}");
+        }
+        let _ = writeln!(
+            out,
+            "\n{} {}. {} {}.",
+            t("Meeste stemmen eerst: uitgegeven", "Most votes first: spent"),
+            euros(r.greedy.spent),
+            t("Eerlijk delen: uitgegeven", "Equal shares: spent"),
+            euros(r.equal_shares.spent)
+        );
+        let counted = match r.rule {
+            crate::scenario::BudgetRule::Greedy => {
+                t("Telde mee: meeste stemmen eerst.", "What counted: most votes first.")
+            }
+            crate::scenario::BudgetRule::EqualShares => t("Telde mee: eerlijk delen.", "What counted: equal shares."),
+        };
+        let _ = writeln!(out, "{counted}");
+    }
+}
+
 /// One CSV cell: quoted when needed, and a leading `=`, `+`, `-` or `@` neutralised so a
 /// spreadsheet never runs a participant's text as a formula.
 fn cell(s: &str) -> String {
@@ -295,7 +394,49 @@ fn csv(game: &Game) -> String {
             rows.push((d.round, t, usize::MAX, row(d.round, "decision", None, kind, &d.proposal)));
         }
     }
-    // The order things happened: by round, then table, then order within the table.
+    if let Some(budget) = game.scenario().budget.as_ref() {
+        for r in game.budgets() {
+            let title = round_title(game, r.round);
+            if let Some(closed) = game.closed_ballots().iter().find(|c| c.round == r.round).filter(|_| !secret) {
+                for (i, (id, b)) in closed.ballots.iter().enumerate() {
+                    let table = game.player(*id).and_then(|p| p.table).map(|t| (t + 1).to_string()).unwrap_or_default();
+                    for &j in b {
+                        let row = vec![
+                            table.clone(),
+                            (r.round + 1).to_string(),
+                            title.clone(),
+                            "ballot".into(),
+                            id.to_string(),
+                            name(game, *id),
+                            role(*id).to_string(),
+                            "approve".into(),
+                            budget.projects[j].id.clone(),
+                        ];
+                        rows.push((r.round, usize::MAX - 1, i, row));
+                    }
+                }
+            }
+            let outcomes = [("greedy", &r.greedy.funded), ("equal_shares", &r.equal_shares.funded)];
+            for (k, (kind, funded)) in outcomes.into_iter().enumerate() {
+                for id in funded {
+                    let row = vec![
+                        String::new(),
+                        (r.round + 1).to_string(),
+                        title.clone(),
+                        "budget".into(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        kind.into(),
+                        id.clone(),
+                    ];
+                    rows.push((r.round, usize::MAX, k, row));
+                }
+            }
+        }
+    }
+    // The order things happened: by round, then table, then order within the table; a
+    // budget round's ballots, then its outcomes, after its tables.
     rows.sort_by_key(|r| (r.0, r.1, r.2));
     let mut out = String::from("table,round,round_title,type,player_id,name,role,kind,text\n");
     for (_, _, _, r) in rows {

@@ -45,6 +45,59 @@ pub struct Scenario {
     #[serde(default)]
     #[schemars(length(max = 40))]
     pub events: Vec<EventCard>,
+    /// Version 2: the money and projects of the case's `budget` rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
+}
+
+/// A neighbourhood budget: what the room may spend and the projects it may spend it on
+/// (SCENARIO.md, version 2, "Budget rounds").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// Whole euros.
+    #[schemars(range(min = 1, max = 1_000_000_000))]
+    pub total: u64,
+    /// Which outcome counts; both are shown.
+    #[serde(default)]
+    pub rule: BudgetRule,
+    #[schemars(length(min = 2, max = 40))]
+    pub projects: Vec<Project>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    /// Lowercase letters, digits and `-`, at most 48; unique within the case.
+    #[schemars(length(min = 1, max = 48), regex(pattern = r"^[a-z0-9-]{1,48}$"))]
+    pub id: String,
+    #[schemars(length(min = 1, max = 1000))]
+    pub title: String,
+    #[schemars(length(min = 1, max = 1000))]
+    pub text: String,
+    /// Whole euros, at most the budget's `total`.
+    #[schemars(range(min = 1, max = 1_000_000_000))]
+    pub cost: u64,
+}
+
+/// How a budget round's outcome is counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetRule {
+    /// The Method of Equal Shares: every voter controls an equal part of the money.
+    #[default]
+    EqualShares,
+    /// Most approvals first, as most municipalities count.
+    Greedy,
+}
+
+impl BudgetRule {
+    pub fn code(self) -> &'static str {
+        match self {
+            BudgetRule::EqualShares => "equal_shares",
+            BudgetRule::Greedy => "greedy",
+        }
+    }
 }
 
 fn default_table_size() -> u32 {
@@ -181,6 +234,9 @@ pub enum RoundKind {
     Proposal,
     Vote,
     Debrief,
+    // Version 2: the whole room approves projects of the case's `[budget]`. (A plain
+    // comment: a doc comment would make the schema's enum a oneOf.)
+    Budget,
 }
 
 impl RoundKind {
@@ -191,6 +247,7 @@ impl RoundKind {
             RoundKind::Proposal => "proposal",
             RoundKind::Vote => "vote",
             RoundKind::Debrief => "debrief",
+            RoundKind::Budget => "budget",
         }
     }
 
@@ -198,6 +255,7 @@ impl RoundKind {
     pub fn own_keys(self) -> &'static [&'static str] {
         match self {
             RoundKind::Discussion => &["notes", "draw_event"],
+            RoundKind::Debrief => &["notes"],
             RoundKind::Proposal => &["proposers"],
             _ => &[],
         }
@@ -214,10 +272,16 @@ pub enum NoteKind {
     Condition,
     Idea,
     Question,
+    // Version 2: "wat neem je mee?", in debrief rounds only.
+    Lesson,
 }
 
 impl NoteKind {
-    pub const ALL: [NoteKind; 4] = [NoteKind::Value, NoteKind::Condition, NoteKind::Idea, NoteKind::Question];
+    /// Every kind, in the order the format lists them.
+    pub const ALL: [NoteKind; 5] =
+        [NoteKind::Value, NoteKind::Condition, NoteKind::Idea, NoteKind::Question, NoteKind::Lesson];
+    /// The kinds a discussion round allows when it names none.
+    pub const DISCUSSION: [NoteKind; 4] = [NoteKind::Value, NoteKind::Condition, NoteKind::Idea, NoteKind::Question];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -225,6 +289,7 @@ impl NoteKind {
             NoteKind::Condition => "condition",
             NoteKind::Idea => "idea",
             NoteKind::Question => "question",
+            NoteKind::Lesson => "lesson",
         }
     }
 }
@@ -246,9 +311,11 @@ pub struct Round {
     /// Shown to one role only.
     #[serde(default, skip_serializing_if = "RolePrompts::is_empty")]
     pub prompts: RolePrompts,
-    /// discussion: the note kinds players may post (default: all four).
+    /// discussion: the note kinds players may post (default: value, condition, idea,
+    /// question). debrief (version 2): the kinds its notes may have (default: none);
+    /// `lesson` only here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 4))]
+    #[schemars(length(min = 1, max = 5))]
     pub notes: Option<Vec<NoteKind>>,
     /// discussion: each table draws one event card at the start of the round.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -260,10 +327,11 @@ pub struct Round {
 }
 
 impl Round {
-    /// The note kinds this round allows (empty outside discussion rounds).
+    /// The note kinds this round allows (empty outside discussion and debrief rounds).
     pub fn note_kinds(&self) -> Vec<NoteKind> {
         match self.kind {
-            RoundKind::Discussion => self.notes.clone().unwrap_or_else(|| NoteKind::ALL.to_vec()),
+            RoundKind::Discussion => self.notes.clone().unwrap_or_else(|| NoteKind::DISCUSSION.to_vec()),
+            RoundKind::Debrief => self.notes.clone().unwrap_or_default(),
             _ => Vec::new(),
         }
     }

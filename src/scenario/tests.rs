@@ -25,7 +25,7 @@ fn a_broken_file_reports_every_problem_with_line_and_column() {
         "19:9: [roles.civil_servant]: `cards` must not be empty",
         "22:8: round 1 (“Stemmen”): a vote round must come after a proposal round",
         "24:1: round 1 (“Stemmen”): unknown key `minuten`; did you mean `minutes`?",
-        "25:1: round 1 (“Stemmen”): `notes` belongs in a discussion round, not in a vote round",
+        "25:1: round 1 (“Stemmen”): `notes` belongs in a discussion or debrief round, not in a vote round",
         "30:11: round 2 (“Praten”): `minutes` must be between 1 and 180, not 200",
         "31:19: round 2 (“Praten”): `value` appears twice in `notes`",
         "31:28: round 2 (“Praten”): entry 3 of `notes`: unknown value `ideas`; did you mean `idea`?",
@@ -104,7 +104,7 @@ fn keys_of_another_round_kind_are_errors() {
     assert_eq!(
         got,
         [
-            "16:1: round 1 (“Propose”): `notes` belongs in a discussion round, not in a proposal round",
+            "16:1: round 1 (“Propose”): `notes` belongs in a discussion or debrief round, not in a proposal round",
             "20:1: round 2 (“V”): `proposers` belongs in a proposal round, not in a vote round",
             "20:13: round 2 (“V”): `proposers` must not be empty",
         ]
@@ -134,6 +134,98 @@ kind = "debrief"
             "7:1: `rounds` needs at least 2 entries, not 1",
             "7:1: round 1: missing required key `title`",
         ]
+    );
+}
+
+const BUDGET_ROUND: &str = "[[rounds]]\nkind = \"budget\"\ntitle = \"Budget\"";
+
+/// The minimal file with `round` added and `budget` (TOML) after `[decision]`.
+fn with_budget(round: &str, budget: &str) -> String {
+    format!("{}{budget}", minimal(round, ""))
+}
+
+fn projects(n: usize, cost: u64) -> String {
+    (0..n)
+        .map(|i| format!("[[budget.projects]]\nid = \"p{i}\"\ntitle = \"P{i}\"\ntext = \"t\"\ncost = {cost}\n"))
+        .collect()
+}
+
+#[test]
+fn a_budget_round_reads_its_projects_and_defaults_to_equal_shares() {
+    let s = parse(&with_budget(BUDGET_ROUND, &format!("[budget]\ntotal = 50_000\n{}", projects(2, 4000)))).unwrap();
+    let b = s.budget.expect("the file has a budget");
+    assert_eq!(b.total, 50_000);
+    assert_eq!(b.rule, BudgetRule::EqualShares);
+    assert_eq!(b.projects.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["p0", "p1"]);
+    assert_eq!(s.rounds[1].kind, RoundKind::Budget);
+}
+
+#[test]
+fn a_budget_round_and_its_budget_need_each_other() {
+    assert_eq!(
+        messages(&with_budget(BUDGET_ROUND, "")),
+        ["17:8: round 2 (“Budget”): a budget round needs a [budget] table with its projects"]
+    );
+    let vote = "[[rounds]]\nkind = \"vote\"\ntitle = \"Vote\"";
+    assert_eq!(
+        messages(&with_budget(vote, &format!("[budget]\ntotal = 100\nrule = \"greedy\"\n{}", projects(2, 10)))),
+        ["21:2: [budget]: [budget] is used only by a round of kind \"budget\"; add such a round or remove [budget]"]
+    );
+}
+
+#[test]
+fn budget_projects_must_fit_the_total_and_have_their_own_ids() {
+    let text = with_budget(BUDGET_ROUND, &format!("[budget]\ntotal = 100\n{}", projects(3, 60).replace("p2", "p0")));
+    let text = text.replacen("cost = 60", "cost = 101", 1);
+    assert_eq!(
+        messages(&text),
+        [
+            "27:8: budget project 1 (“P0”): `cost` is 101 euros, more than the whole budget (100 euros)",
+            "34:6: budget project 3 (“P2”): the project id `p0` is used twice; each project needs its own id",
+        ]
+    );
+}
+
+#[test]
+fn every_limit_of_a_budget_is_enforced() {
+    let one =
+        messages(&with_budget(BUDGET_ROUND, &format!("[budget]\ntotal = 0\nrule = \"most\"\n{}", projects(1, 1))));
+    assert_eq!(
+        one,
+        [
+            "22:9: [budget]: `total` must be between 1 and 1000000000, not 0",
+            "23:8: [budget]: `rule`: unknown value `most`; choose one of `equal_shares`, `greedy`",
+            "24:1: [budget]: `projects` needs at least 2 entries, not 1",
+        ]
+    );
+    let many = messages(&with_budget(BUDGET_ROUND, &format!("[budget]\ntotal = 1_000_000_001\n{}", projects(41, 1))));
+    assert_eq!(many.len(), 2, "{many:?}");
+    assert!(many[0].ends_with("`total` must be between 1 and 1000000000, not 1000000001"), "{many:?}");
+    assert!(many[1].ends_with("`projects` may have at most 40 entries, not 41"), "{many:?}");
+    let bad_id = messages(&with_budget(
+        BUDGET_ROUND,
+        &format!("[budget]\ntotal = 10\n{}", projects(2, 1).replace("\"p1\"", "\"P 1\"")),
+    ));
+    assert_eq!(bad_id.len(), 1, "{bad_id:?}");
+    assert_eq!(
+        bad_id,
+        [
+            "29:6: budget project 2 (“P1”): a project `id` may use only lowercase letters a-z, digits and `-` (at most 48)"
+        ]
+    );
+}
+
+#[test]
+fn lesson_notes_belong_in_debrief_rounds_only() {
+    let debrief = "[[rounds]]\nkind = \"debrief\"\ntitle = \"Terug\"\nnotes = [\"lesson\", \"idea\"]";
+    let s = parse(&minimal(debrief, "")).unwrap();
+    assert_eq!(s.rounds[1].note_kinds(), [NoteKind::Lesson, NoteKind::Idea]);
+    let plain = parse(&minimal("[[rounds]]\nkind = \"debrief\"\ntitle = \"Terug\"", "")).unwrap();
+    assert_eq!(plain.rounds[1].note_kinds(), [], "a debrief round without notes takes none");
+    let talk = "[[rounds]]\nkind = \"discussion\"\ntitle = \"Praten\"\nnotes = [\"value\", \"lesson\"]";
+    assert_eq!(
+        messages(&minimal(talk, "")),
+        ["19:19: round 2 (“Praten”): the note kind `lesson` belongs in a debrief round, not in a discussion round"]
     );
 }
 

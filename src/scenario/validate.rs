@@ -136,7 +136,17 @@ impl<'i> Walker<'_, 'i> {
                 named(format!("{role} card {}", i + 1), str_at(item, "name"))
             }
             [Seg::Key(r), Seg::Key(role), ..] if r == "roles" => format!("[roles.{role}]"),
-            [Seg::Key(k), ..] if k == "decision" || k == "case" || k == "roles" => format!("[{k}]"),
+            [Seg::Key(b), Seg::Key(p), Seg::Index(i), ..] if b == "budget" && p == "projects" => {
+                let item = self
+                    .root
+                    .get("budget")
+                    .and_then(|v| v.get_ref().as_table())
+                    .and_then(|t| t.get("projects"))
+                    .and_then(|v| v.get_ref().as_array())
+                    .and_then(|a| a.get(*i));
+                named(format!("budget project {}", i + 1), str_at(item, "title"))
+            }
+            [Seg::Key(k), ..] if k == "decision" || k == "case" || k == "roles" || k == "budget" => format!("[{k}]"),
             _ => String::new(),
         }
     }
@@ -303,6 +313,7 @@ impl<'i> Walker<'_, 'i> {
         let events = root.get("events").and_then(|e| e.get_ref().as_array()).map_or(0, |a| a.len());
         let rounds = root.get("rounds").and_then(|r| r.get_ref().as_array());
         let mut seen_proposal = false;
+        let mut budget_round = false;
         for (i, round) in rounds.into_iter().flat_map(|a| a.iter()).enumerate() {
             let Some(t) = round.get_ref().as_table() else { continue };
             let path = [Seg::Key("rounds".into()), Seg::Index(i)];
@@ -315,14 +326,26 @@ impl<'i> Walker<'_, 'i> {
                 match kind {
                     RoundKind::Proposal => seen_proposal = true,
                     RoundKind::Vote if !seen_proposal => {
-                        self.report(&path, span, "a vote round must come after a proposal round".into())
+                        self.report(&path, span.clone(), "a vote round must come after a proposal round".into())
+                    }
+                    RoundKind::Budget => {
+                        budget_round = true;
+                        if root.get("budget").is_none() {
+                            let what = "a budget round needs a [budget] table with its projects".to_string();
+                            self.report(&path, span.clone(), what);
+                        }
                     }
                     _ => {}
                 }
+                self.lessons(t, kind, &path);
                 for key in KIND_KEYS {
                     if let Some((k, _)) = t.get_key_value(key).filter(|_| !kind.own_keys().contains(&key)) {
-                        let home = if key == "proposers" { "proposal" } else { "discussion" };
-                        let what = format!("`{key}` belongs in a {home} round, not in a {} round", kind.code());
+                        let home = match key {
+                            "proposers" => "a proposal round",
+                            "notes" => "a discussion or debrief round",
+                            _ => "a discussion round",
+                        };
+                        let what = format!("`{key}` belongs in {home}, not in a {} round", kind.code());
                         self.report(&path, k.span(), what);
                     }
                 }
@@ -341,6 +364,7 @@ impl<'i> Walker<'_, 'i> {
                 }
             }
         }
+        self.budget(budget_round);
         if let Some(d) = root.get("decision").and_then(|d| d.get_ref().as_table()) {
             let rule = match d.get("rule").map(|r| r.get_ref().as_str()) {
                 None => Some(RuleKind::default()),
@@ -357,6 +381,65 @@ impl<'i> Walker<'_, 'i> {
                 }
             }
         }
+    }
+}
+
+impl<'i> Walker<'_, 'i> {
+    /// `lesson` notes belong to debrief rounds only (SCENARIO.md, version 2).
+    fn lessons(&mut self, round: &DeTable<'i>, kind: RoundKind, path: &[Seg]) {
+        if kind == RoundKind::Debrief {
+            return;
+        }
+        let Some(items) = round.get("notes").and_then(|l| l.get_ref().as_array()) else { return };
+        for item in items.iter().filter(|i| i.get_ref().as_str() == Some("lesson")) {
+            let what = format!("the note kind `lesson` belongs in a debrief round, not in a {} round", kind.code());
+            self.report(path, item.span(), what);
+        }
+    }
+
+    /// The meaning of `[budget]`: used by a budget round, projects within the total, ids
+    /// unique.
+    fn budget(&mut self, budget_round: bool) {
+        let Some(budget) = self.root.get("budget") else { return };
+        let Some(t) = budget.get_ref().as_table() else { return };
+        let path = [Seg::Key("budget".into())];
+        if !budget_round {
+            let span = self.root.get_key_value("budget").map_or(budget.span(), |(k, _)| k.span());
+            let what = "[budget] is used only by a round of kind \"budget\"; add such a round or remove [budget]";
+            self.report(&path, span, what.to_string());
+        }
+        // A total out of range is reported already; costs are compared only with a valid one.
+        let total = t.get("total").and_then(|v| integer(v.get_ref())).filter(|t| (1..=1_000_000_000).contains(t));
+        let Some(projects) = t.get("projects").and_then(|p| p.get_ref().as_array()) else { return };
+        let mut seen = HashSet::new();
+        for (i, p) in projects.iter().enumerate() {
+            let Some(p) = p.get_ref().as_table() else { continue };
+            let path = [Seg::Key("budget".into()), Seg::Key("projects".into()), Seg::Index(i)];
+            if let Some(id) = p.get("id")
+                && let Some(s) = id.get_ref().as_str()
+            {
+                if !valid_id(s) {
+                    let what = "a project `id` may use only lowercase letters a-z, digits and `-` (at most 48)";
+                    self.report(&path, id.span(), what.to_string());
+                } else if !seen.insert(s.to_string()) {
+                    let what = format!("the project id `{s}` is used twice; each project needs its own id");
+                    self.report(&path, id.span(), what);
+                }
+            }
+            if let (Some(total), Some(cost)) = (total, p.get("cost"))
+                && let Some(c) = integer(cost.get_ref()).filter(|c| *c > total)
+            {
+                let what = format!("`cost` is {c} euros, more than the whole budget ({total} euros)");
+                self.report(&path, cost.span(), what);
+            }
+        }
+    }
+}
+
+fn integer(v: &DeValue<'_>) -> Option<i128> {
+    match v {
+        DeValue::Integer(i) => i128::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok(),
+        _ => None,
     }
 }
 

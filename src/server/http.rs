@@ -99,6 +99,7 @@ pub fn scenario_json(s: &Scenario, with_goals: bool) -> Value {
                 rv["notes"] = json!(r.note_kinds());
                 rv["draw_event"] = json!(r.draws_event());
             }
+            RoundKind::Debrief => rv["notes"] = json!(r.note_kinds()),
             RoundKind::Proposal => rv["proposers"] = json!(r.proposer_roles()),
             _ => {}
         }

@@ -449,7 +449,7 @@ impl Room {
         let (sealed, forget) = events
             .iter()
             .find_map(|e| match e {
-                Event::Sealed { decisions, voters } => Some((Some(decisions.clone()), voters.clone())),
+                Event::Sealed { sealed, voters } => Some((Some(sealed.clone()), voters.clone())),
                 _ => None,
             })
             .unwrap_or_default();

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 pub use replay::{Replayed, replay};
 pub use sqlite::{SqliteReader, SqliteStore};
 
-use crate::game::{Actor, Command, Millis, PlayerId, RoomOptions, SealedDecision};
+use crate::game::{Actor, Command, Millis, PlayerId, RoomOptions, Sealed};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -56,7 +56,7 @@ pub struct LogEntry {
     /// For a command that closed a secret-ballot vote: the decisions it took, stored in
     /// place of the votes (which the store forgets in the same transaction).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sealed: Option<Vec<SealedDecision>>,
+    pub sealed: Option<Sealed>,
 }
 
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::game::shuffle::RULES_VERSION;
-use crate::game::{Event, Game, PlayerId, SealedDecision};
+use crate::game::{Event, Game, PlayerId, Sealed};
 use crate::scenario;
 
 use super::StoredRoom;
@@ -27,7 +27,7 @@ pub struct Replayed {
     /// Secret-ballot votes closed by a stored command whose decisions are not yet stored
     /// with it (rooms recorded before rules were kept that way): the command's sequence
     /// number, the decisions, and the players whose votes the store must forget.
-    pub unsealed: Vec<(u64, Vec<SealedDecision>, Vec<PlayerId>)>,
+    pub unsealed: Vec<(u64, Sealed, Vec<PlayerId>)>,
 }
 
 /// Replays a stored room. Fails only when there is no room to show at all (its scenario
@@ -50,7 +50,7 @@ pub fn replay(stored: &StoredRoom) -> Result<Replayed, String> {
     let mut failure = None;
     let mut unsealed = Vec::new();
     for e in &stored.log {
-        let events = match game.apply_stored(e.actor, &e.command, e.time_ms, e.sealed.as_deref()) {
+        let events = match game.apply_stored(e.actor, &e.command, e.time_ms, e.sealed.as_ref()) {
             Ok(ev) => ev,
             Err(err) => {
                 failure = Some(format!("command {} ({}) no longer replays: {err}", e.seq, e.command.kind()));
@@ -64,7 +64,7 @@ pub fn replay(stored: &StoredRoom) -> Result<Replayed, String> {
                         tokens.insert(h.clone(), id);
                     }
                 }
-                Event::Sealed { decisions, voters } if e.sealed.is_none() => unsealed.push((e.seq, decisions, voters)),
+                Event::Sealed { sealed, voters } if e.sealed.is_none() => unsealed.push((e.seq, sealed, voters)),
                 _ => {}
             }
         }

@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use super::{Ack, Loaded, LogEntry, RoomRecord, Store, StoreError, StoredRoom};
 
 type Reply<T = ()> = oneshot::Sender<Result<T, StoreError>>;
-use crate::game::{Actor, Millis, PlayerId, SealedDecision};
+use crate::game::{Actor, Millis, PlayerId, Sealed};
 
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -207,22 +207,17 @@ fn seal_legacy(conn: &mut Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Stores `decisions` with command `seq` and deletes the earlier votes of `voters`.
-fn seal(
-    conn: &Connection,
-    code: &str,
-    seq: u64,
-    decisions: &[SealedDecision],
-    voters: &[PlayerId],
-) -> rusqlite::Result<()> {
-    let json = serde_json::to_string(decisions).expect("decisions serialise");
+/// Stores what a closed secret ballot decided with command `seq` and deletes the earlier votes
+/// and ballots of `voters`.
+fn seal(conn: &Connection, code: &str, seq: u64, sealed: &Sealed, voters: &[PlayerId]) -> rusqlite::Result<()> {
+    let json = serde_json::to_string(sealed).expect("sealed results serialise");
     conn.execute("UPDATE commands SET sealed = ?3 WHERE room = ?1 AND seq = ?2", params![code, seq as i64, json])?;
     forget_votes(conn, code, seq, voters)
 }
 
 fn forget_votes(conn: &Connection, code: &str, before: u64, voters: &[PlayerId]) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
-        "DELETE FROM commands WHERE room = ?1 AND seq < ?2 AND actor = ?3 AND json_extract(command, '$.type') = 'vote'",
+        "DELETE FROM commands WHERE room = ?1 AND seq < ?2 AND actor = ?3 AND json_extract(command, '$.type') IN ('vote', 'approve')",
     )?;
     for p in voters {
         let actor = serde_json::to_string(&Actor::Player(*p)).expect("actors serialise");
