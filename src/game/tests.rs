@@ -958,3 +958,36 @@ proptest! {
         prop_assert_eq!(&live, &replay);
     }
 }
+
+/// The built-in budget cases (Dutch and English) are written so that a realistic room of
+/// 24 (the groups of `scripts/budget_case_check.py`) sees the two ways of counting differ.
+#[test]
+fn the_built_in_budget_cases_make_the_two_rules_differ_in_a_room_of_24() {
+    let lib = crate::scenario::Library::load(None);
+    let groups: [(usize, &[&str]); 4] = [
+        (8, &["speeltuin", "schoolplein", "oversteek"]),
+        (6, &["bankjes", "koffieochtend", "stoepranden"]),
+        (5, &["hangplek", "pannaveld"]),
+        (5, &["fietsenstalling", "bomen", "oversteek"]),
+    ];
+    let mut outcomes = Vec::new();
+    for id in ["wijkbudget", "neighbourhood-budget-en"] {
+        let s = lib.get(id).unwrap_or_else(|| panic!("{id} is built in")).scenario.clone();
+        let budget = s.budget.as_ref().expect("a budget case has a budget");
+        let index = |p: &str| budget.projects.iter().position(|x| x.id == p).expect("the project exists");
+        let ballots: Vec<(Role, Vec<usize>)> = groups
+            .iter()
+            .flat_map(|(n, wants)| std::iter::repeat_n((Role::Resident, wants.iter().map(|p| index(p)).collect()), *n))
+            .collect();
+        let r = budget::tally(0, budget, &ballots, false);
+        assert_eq!(r.greedy.funded, ["speeltuin", "schoolplein", "oversteek"], "{id}");
+        assert_eq!(
+            r.equal_shares.funded,
+            ["schoolplein", "oversteek", "bankjes", "koffieochtend", "stoepranden", "hangplek", "fietsenstalling"],
+            "{id}"
+        );
+        assert_eq!(r.funded, r.equal_shares.funded, "{id} counts equal shares");
+        outcomes.push((budget.total, budget.projects.iter().map(|p| (p.id.clone(), p.cost)).collect::<Vec<_>>()));
+    }
+    assert_eq!(outcomes[0], outcomes[1], "the English case has the same money and projects");
+}

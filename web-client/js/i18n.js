@@ -26,6 +26,12 @@ let lang = chosen || 'nl';
 
 /** The string for key, with {name} placeholders filled from params (as text). */
 export function t(key, params) {
+  // Counted sentences: "KEY.zero" and "KEY.one" (when the language has them) for n = 0 and
+  // n = 1, so no sentence says "1 plannen".
+  if (params && (params.n === 0 || params.n === 1)) {
+    const form = `${key}.${params.n === 0 ? 'zero' : 'one'}`;
+    if (DICTS[lang][form] !== undefined) key = form;
+  }
   let s = DICTS[lang][key];
   if (s === undefined) s = DICTS.nl[key];
   if (s === undefined) return key;

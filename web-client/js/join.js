@@ -16,6 +16,7 @@ import {
   progressBadges, errorText, formStatus, textField, roleName, personName, votedCount,
 } from './ui.js';
 import { icon } from './icons.js';
+import { ballotForm, ballotsSent, renderBudgetResult } from './budget.js';
 
 const app = document.getElementById('app');
 const code = codeFromPath();
@@ -345,6 +346,7 @@ function buildShell() {
     strip: mk('strip'),
     round: mk('round', 'section', { 'aria-labelledby': 'round-title' }),
     action: mk('action'),
+    budget: mk('budget-result'),
     tableProgress: mk('table-progress'),
     proposal: mk('proposal'),
     notes: mk('notes'),
@@ -358,7 +360,7 @@ function buildShell() {
     leave: mk('leave'),
   };
   setChildren(app, shell.title, shell.alert, shell.strip, shell.round, shell.event, shell.proposal, shell.action,
-    shell.tableProgress, shell.decision, shell.notes, shell.card, shell.lobby, shell.caseText,
+    shell.budget, shell.tableProgress, shell.decision, shell.notes, shell.card, shell.lobby, shell.caseText,
     shell.table, shell.others, shell.leave);
 }
 
@@ -404,8 +406,15 @@ function renderGame() {
         : h('p', { class: 'muted', testid: 'proposal-none' }, t('proposal.none')));
   });
 
-  // Table progress: ready / voted counts.
-  region(shell.tableProgress, sig(phase.kind, tb && tb.votes_cast, tb && (tb.players || []).map((p) => [p.ready, p.voted])), () => {
+  // The latest budget result, once a budget round has closed.
+  renderBudgetResult(shell.budget, view, { lang, headingLevel: 2, compact: true });
+
+  // Table progress: ready / voted counts (a budget round counts the whole room).
+  const sent = ballotsSent(view);
+  region(shell.tableProgress, sig(phase.kind, tb && tb.votes_cast, tb && (tb.players || []).map((p) => [p.ready, p.voted]), sent), () => {
+    if (phase.kind === 'budget') {
+      return h('p', { class: 'table-progress', testid: 'table-progress' }, t('budget.sentCount', sent));
+    }
     if (!tb || !['briefing', 'debrief', 'vote'].includes(phase.kind)) return null;
     const players = tb.players || [];
     const n = players.length;
@@ -520,7 +529,11 @@ function renderRoundHead(view, phase, you, lang) {
 function renderAction(view, phase, you, tb, me, names, lang) {
   const kind = phase.kind;
   const decided = !!(tb && tb.decision && tb.decision.reached);
-  if (kind === 'briefing' || kind === 'debrief') {
+  if (kind === 'debrief' && (phase.notes || []).length) {
+    // A debrief that takes notes (version 2): what people take home, then ready.
+    region(shell.action, sig(kind, phase.index, phase.notes, me && me.ready, !!tb), () =>
+      (tb ? [noteForm(phase), readyView(me)] : noSeat()));
+  } else if (kind === 'briefing' || kind === 'debrief') {
     region(shell.action, sig(kind, phase.index, me && me.ready, !!tb), () => readyView(me));
   } else if (kind === 'discussion') {
     region(shell.action, sig(kind, phase.index, phase.notes, !!tb), () => (tb ? noteForm(phase) : noSeat()));
@@ -543,6 +556,19 @@ function renderAction(view, phase, you, tb, me, names, lang) {
       return voteForm(view, you);
     });
     renderMyVote(you, decided || noProposal);
+  } else if (kind === 'budget' && phase.budget) {
+    // Unsent ticks live in S.ballotDraft, so a re-render (another language, say) keeps
+    // them; a newly sent ballot starts the draft again from what was sent.
+    const sentKey = JSON.stringify((you && you.ballot) || null);
+    if (S.ballotRound !== phase.index || S.ballotSentKey !== sentKey) {
+      S.ballotRound = phase.index;
+      S.ballotSentKey = sentKey;
+      S.ballotDraft = {};
+    }
+    region(shell.action, sig(kind, phase.index, you && you.ballot, !!tb), () => {
+      if (!tb) return noSeat();
+      return ballotForm(phase.budget, you, { conn, lang, draft: S.ballotDraft });
+    });
   } else {
     region(shell.action, sig(kind), () => null);
   }

@@ -10,6 +10,7 @@ import { t, initI18n, onLangChange, followRoomLang } from './i18n.js';
 import { kindName, textBlock, progressText, decisionView, roleBadge, personName, votedCount, hasCounts } from './ui.js';
 import { decisionChart } from './chart.js';
 import { icon } from './icons.js';
+import { ballotsSent, euros, renderBudgetResult } from './budget.js';
 
 const app = document.getElementById('app');
 const code = codeFromPath();
@@ -31,8 +32,10 @@ function buildShell() {
     head: mk('head'),
     tables: mk('screen-tables', 'section', { 'aria-labelledby': 'screen-tables-heading' }),
     decisions: mk('decisions', 'section', { 'aria-labelledby': 'decisions-heading' }),
+    projects: mk('screen-projects', 'section'),
+    budget: mk('screen-budget', 'section'),
   };
-  setChildren(app, shell.corner, shell.head, shell.tables, shell.decisions);
+  setChildren(app, shell.corner, shell.head, shell.projects, shell.budget, shell.tables, shell.decisions);
   app.removeAttribute('aria-busy');
 }
 
@@ -127,6 +130,18 @@ function render() {
       })),
     ];
   });
+
+  // A budget round: the plans and how many have chosen; after it, both outcomes.
+  const sent = ballotsSent(view);
+  region(shell.projects, sig(phase.kind === 'budget' && phase.budget, sent, lang), () => {
+    if (phase.kind !== 'budget' || !phase.budget) return null;
+    return [
+      h('p', { class: 'screen-count', testid: 'ballots-sent' }, t('budget.sentCount', sent)),
+      h('ul', { class: 'screen-projects', 'aria-label': t('budget.legend') }, phase.budget.projects.map((p) =>
+        h('li', { class: 'screen-project' }, h('span', { lang }, p.title), ' ', h('strong', null, euros(p.cost, lang))))),
+    ];
+  });
+  renderBudgetResult(shell.budget, phase.kind === 'budget' ? {} : view, { lang, headingLevel: 2 });
 
   const decided = tables.filter((tb) => tb.decision);
   region(shell.decisions, sig(decided.map((tb) => [tb.table, tb.decision])), () => {

@@ -417,6 +417,9 @@ export function progressBadges(p, phaseKind) {
   if (phaseKind === 'vote' && p.voted) {
     out.push(h('span', { class: 'badge badge-done' }, icon('check'), h('span', null, t('player.voted'))));
   }
+  if (phaseKind === 'budget' && p.voted) {
+    out.push(h('span', { class: 'badge badge-done' }, icon('check'), h('span', null, t('player.chose'))));
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@
 //   controls.js   the round now and start/next/extend/lock/end
 //   lobby.js      who joined, with hide-name and kick
 //   tables.js     every table in full, with hide-note, hide-name and kick (moderation.js)
+//   ../budget.js  a budget round's count of ballots and, once closed, both outcomes
 //   reports.js    report downloads and deleting the room
 //
 // The panels share `ctx`: { code, S, conn, render, showEnded }.
@@ -24,6 +25,7 @@ import { renderControls, controlStatus } from './controls.js';
 import { renderLobby } from './lobby.js';
 import { renderTables } from './tables.js';
 import { renderReports } from './reports.js';
+import { ballotsSent, renderBudgetResult } from '../budget.js';
 
 export function dashboard(app, code) {
   const S = {
@@ -115,13 +117,15 @@ export function dashboard(app, code) {
       controls: mk('controls', 'section', { 'aria-labelledby': 'controls-heading' }),
       plan: mk('plan', 'section', { 'aria-labelledby': 'plan-heading' }),
       lobby: mk('lobby', 'section', { 'aria-labelledby': 'lobby-heading' }),
+      budgetCount: mk('budget-count', 'div'),
+      budget: mk('budget-result', 'div'),
       tables: mk('tables', 'section', { 'aria-labelledby': 'tables-heading' }),
       reports: mk('reports', 'section', { 'aria-labelledby': 'reports-heading' }),
     };
     setChildren(app, shell.title, shell.storage,
       h('div', { class: 'dash' },
         h('div', { class: 'dash-side' }, shell.room, shell.controls, shell.plan, shell.reports),
-        h('div', { class: 'dash-main' }, shell.lobby, shell.tables)));
+        h('div', { class: 'dash-main' }, shell.lobby, shell.budgetCount, shell.budget, shell.tables)));
     app.removeAttribute('aria-busy');
   }
 
@@ -152,6 +156,10 @@ export function dashboard(app, code) {
       roundPlan(rounds, phase.kind === 'finished' ? rounds.length : phase.index),
     ]);
     renderLobby(shell.lobby, ctx, view, phase);
+    const sent = ballotsSent(view);
+    region(shell.budgetCount, sig(phase.kind, sent), () => (phase.kind === 'budget'
+      ? h('p', { class: 'table-progress panel', testid: 'ballots-sent' }, t('budget.sentCount', sent)) : null));
+    renderBudgetResult(shell.budget, view, { lang, headingLevel: 2 });
     renderTables(shell.tables, ctx, view, phase, names, lang);
     renderReports(shell.reports, ctx);
   }
