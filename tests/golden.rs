@@ -51,8 +51,14 @@ fn essence(v: &Value) -> Value {
                 "players": players,
                 "event": t["event"],
                 "notes": t["notes"],
-                "proposal": t["proposal"],
-                "decision": t["decision"],
+                "proposal": if t["proposal"].is_null() { Value::Null } else { pick(&t["proposal"], &["text", "by"]) },
+                "decision": if t["decision"].is_null() {
+                    Value::Null
+                } else {
+                    // Version 1's keys: `reasons` came later.
+                    let keys = ["reached", "support", "support_if", "abstain", "object", "by_role", "proposal", "conditions", "objections", "votes"];
+                    pick(&t["decision"], &keys)
+                },
             })
         })
         .collect();

@@ -140,6 +140,8 @@ pub enum InputProblem {
     UnknownProject,
     /// The same project twice in one ballot.
     RepeatedProject,
+    /// A table number the room does not have (or a table in a budget round).
+    UnknownTable,
     SecondsOutOfRange,
 }
 
@@ -206,6 +208,8 @@ impl GameError {
             InputProblem::UnknownProject => "This project does not exist.".into(),
             InputProblem::RepeatedProject if nl => "Je hebt een project twee keer gekozen.".into(),
             InputProblem::RepeatedProject => "You chose a project twice.".into(),
+            InputProblem::UnknownTable if nl => "Deze tafel bestaat niet.".into(),
+            InputProblem::UnknownTable => "This table does not exist.".into(),
             InputProblem::SecondsOutOfRange if nl => "Kies tussen 1 en 1800 seconden.".into(),
             InputProblem::SecondsOutOfRange => "Choose between 1 and 1800 seconds.".into(),
         }

@@ -19,7 +19,7 @@ use unicode_normalization::UnicodeNormalization;
 pub use budget::BudgetResult;
 pub use deal::{Deck, late_seat, seats_per_role, table_count, table_sizes};
 pub use error::{ErrorCode, GameError, InputProblem};
-pub use tally::{Choice, Counts, Tally};
+pub use tally::{Choice, Counts, Reason, ReasonKind, Tally};
 pub use view::{Lens, View, Viewer, You};
 
 use crate::scenario::{DecisionRule, Language, NoteKind, Role, RoundKind, Scenario};
@@ -93,6 +93,16 @@ pub struct RoomOptions {
     /// `None`: the scenario's language.
     #[serde(default)]
     pub language: Option<Language>,
+    /// Version 2: overrides the scenario's `secret_ballot` (`None`: the scenario's).
+    #[serde(default)]
+    pub secret_ballot: Option<bool>,
+    /// Version 2: the screen also sees every table's notes (never hidden ones) and its
+    /// current proposal (without who wrote it).
+    #[serde(default)]
+    pub screen_notes: bool,
+    /// Version 2: a table's vote is tallied as soon as every seated player there voted.
+    #[serde(default)]
+    pub auto_reveal: bool,
 }
 
 fn yes() -> bool {
@@ -101,7 +111,15 @@ fn yes() -> bool {
 
 impl Default for RoomOptions {
     fn default() -> Self {
-        RoomOptions { tables: None, perspective_swap: true, auto_advance: false, language: None }
+        RoomOptions {
+            tables: None,
+            perspective_swap: true,
+            auto_advance: false,
+            language: None,
+            secret_ballot: None,
+            screen_notes: false,
+            auto_reveal: false,
+        }
     }
 }
 
@@ -162,6 +180,12 @@ pub enum Command {
         locked: bool,
     },
     End,
+    /// Version 2: tally now every table that votes in this round (or table `table`,
+    /// 1-based), without closing the round; in a budget round, count the ballots.
+    Reveal {
+        #[serde(default)]
+        table: Option<usize>,
+    },
     /// Moderation: hide (or show again) note `note` (0-based) of table `table` (1-based).
     HideNote {
         table: usize,
@@ -194,6 +218,7 @@ impl Command {
             Command::Kick { .. } => "kick",
             Command::Lock { .. } => "lock",
             Command::End => "end",
+            Command::Reveal { .. } => "reveal",
             Command::HideNote { .. } => "hide_note",
             Command::HideName { .. } => "hide_name",
         }
@@ -208,6 +233,7 @@ impl Command {
                 | Command::Kick { .. }
                 | Command::Lock { .. }
                 | Command::End
+                | Command::Reveal { .. }
                 | Command::HideNote { .. }
                 | Command::HideName { .. }
         )
@@ -430,6 +456,10 @@ pub struct Game {
     players: Vec<Player>,
     tables: Vec<Table>,
     decks: [Deck; 3],
+    /// The tables (0-based) tallied by `reveal` or `auto_reveal` in the current vote round.
+    revealed: Vec<usize>,
+    /// Whether the current budget round's ballots were counted by `reveal`.
+    budget_counted: bool,
     /// The outcome of every budget round closed so far, in round order.
     budgets: Vec<BudgetResult>,
     /// The ballots of each closed budget round, for the facilitator's report; never kept
@@ -442,8 +472,10 @@ pub struct Game {
 impl Game {
     pub fn new(scenario: Arc<Scenario>, options: RoomOptions, seed: u64) -> Game {
         let decks = Role::ALL.map(|r| Deck::new(scenario.roles.get(r).cards.len()));
+        let mut rule = scenario.decision.resolve();
+        rule.secret_ballot = options.secret_ballot.unwrap_or(rule.secret_ballot);
         Game {
-            rule: scenario.decision.resolve(),
+            rule,
             language: options.language.unwrap_or(scenario.language),
             options,
             seed,
@@ -454,6 +486,8 @@ impl Game {
             players: Vec::new(),
             tables: Vec::new(),
             decks,
+            revealed: Vec::new(),
+            budget_counted: false,
             budgets: Vec::new(),
             closed_ballots: Vec::new(),
             sealed: None,
@@ -490,6 +524,10 @@ impl Game {
     }
     pub fn tables(&self) -> &[Table] {
         &self.tables
+    }
+    /// The tables (0-based) tallied early in the current vote round.
+    pub fn revealed(&self) -> &[usize] {
+        &self.revealed
     }
     /// The outcomes of the budget rounds closed so far.
     pub fn budgets(&self) -> &[BudgetResult] {
@@ -631,6 +669,7 @@ impl Game {
                 self.remove(id, Status::Kicked);
                 Ok(vec![Event::Kicked(id)])
             }
+            (_, Command::Reveal { table }) => self.reveal(*table),
             (_, Command::Lock { locked }) => {
                 self.locked = *locked;
                 Ok(vec![])
@@ -774,6 +813,8 @@ impl Game {
         let round = &self.scenario.rounds[i];
         self.stage = Stage::Round(i);
         self.deadline = round.minutes.map(|m| now + i64::from(m) * 60_000);
+        self.revealed.clear();
+        self.budget_counted = false;
         for p in &mut self.players {
             p.ready = false;
             p.vote = None;
@@ -804,7 +845,7 @@ impl Game {
         let table = &self.tables[t];
         match self.round_kind() {
             Some(RoundKind::Proposal) => !table.decided(),
-            Some(RoundKind::Vote) => !table.decided() && table.proposal().is_some(),
+            Some(RoundKind::Vote) => !table.decided() && table.proposal().is_some() && !self.revealed.contains(&t),
             _ => true,
         }
     }
@@ -817,8 +858,47 @@ impl Game {
                 let tables: Vec<usize> = (0..self.tables.len()).filter(|t| self.table_takes_part(*t)).collect();
                 self.tally_tables(i, &tables)
             }
-            RoundKind::Budget => self.close_budget(i),
+            RoundKind::Budget if !self.budget_counted => self.close_budget(i),
             _ => vec![],
+        }
+    }
+
+    /// `reveal`: tallies tables of the open vote round now (all that still vote, or one),
+    /// or counts the open budget round, without closing the round.
+    fn reveal(&mut self, table: Option<usize>) -> Result<Vec<Event>, GameError> {
+        let Stage::Round(i) = self.stage else { return Err(GameError::WrongPhase) };
+        match self.scenario.rounds[i].kind {
+            RoundKind::Vote => {
+                let tables = match table {
+                    None => (0..self.tables.len()).filter(|t| self.table_takes_part(*t)).collect(),
+                    Some(k) => {
+                        let t = k
+                            .checked_sub(1)
+                            .filter(|t| *t < self.tables.len())
+                            .ok_or(GameError::InvalidInput(InputProblem::UnknownTable))?;
+                        if !self.table_takes_part(t) {
+                            return Err(GameError::WrongPhase);
+                        }
+                        vec![t]
+                    }
+                };
+                let events = self.tally_tables(i, &tables);
+                self.revealed.extend(tables);
+                Ok(events)
+            }
+            RoundKind::Budget => {
+                if table.is_some() {
+                    // A budget round is counted for the whole room, never per table.
+                    return Err(GameError::InvalidInput(InputProblem::UnknownTable));
+                }
+                if self.budget_counted {
+                    return Ok(vec![]);
+                }
+                let events = self.close_budget(i);
+                self.budget_counted = true;
+                Ok(events)
+            }
+            _ => Err(GameError::WrongPhase),
         }
     }
 
@@ -997,13 +1077,25 @@ impl Game {
             _ => Vote { choice, condition: None, reason: None },
         };
         self.players[idx(id)].vote = Some(vote);
+        // With auto_reveal, the vote that completes a table tallies it.
+        if self.options.auto_reveal
+            && let Stage::Round(i) = self.stage
+            && self.seated(t).all(|p| p.vote.is_some())
+        {
+            let events = self.tally_tables(i, &[t]);
+            self.revealed.push(t);
+            return Ok(events);
+        }
         Ok(vec![])
     }
 }
 
 impl Game {
     fn approve(&mut self, id: PlayerId, projects: &[String]) -> Result<Vec<Event>, GameError> {
-        if self.round_kind() != Some(RoundKind::Budget) || self.players[idx(id)].status != Status::Seated {
+        if self.round_kind() != Some(RoundKind::Budget)
+            || self.budget_counted
+            || self.players[idx(id)].status != Status::Seated
+        {
             return Err(GameError::WrongPhase);
         }
         let Some(budget) = self.scenario.budget.as_ref() else { return Err(GameError::WrongPhase) };
@@ -1021,6 +1113,24 @@ impl Game {
         }
         self.players[idx(id)].ballot = Some(ballot);
         Ok(vec![])
+    }
+}
+
+/// The form in which an accepted command is stored: `(actor, command)`. A vote that closed
+/// a secret ballot (with `auto_reveal`, the vote that completes a table) is stored as the
+/// room's own `reveal` of that table: the decision stored with it stands in for every vote
+/// of the table in a replay, and the state it gives is the same (the voter's open vote is
+/// cleared by the tally either way), so nothing stored pairs that voter with a choice.
+pub fn stored_form<'c>(actor: Actor, cmd: &'c Command, events: &[Event]) -> (Actor, std::borrow::Cow<'c, Command>) {
+    let sealed_table = events.iter().find_map(|e| match e {
+        Event::Sealed { sealed, .. } => sealed.decisions.first().map(|d| d.table),
+        _ => None,
+    });
+    match (cmd, sealed_table) {
+        (Command::Vote { .. }, Some(t)) => {
+            (Actor::System, std::borrow::Cow::Owned(Command::Reveal { table: Some(t + 1) }))
+        }
+        _ => (actor, std::borrow::Cow::Borrowed(cmd)),
     }
 }
 

@@ -167,7 +167,12 @@ pub fn game_with(n: usize, seed: u64) -> Game {
 
 /// A game of `scenario` with `n` players who joined, as [`game_with`].
 pub fn game_of(scenario: Arc<Scenario>, n: usize, seed: u64) -> Game {
-    let mut g = Game::new(scenario, RoomOptions::default(), seed);
+    game_of_with(scenario, RoomOptions::default(), n, seed)
+}
+
+/// [`game_of`] with room options.
+pub fn game_of_with(scenario: Arc<Scenario>, options: RoomOptions, n: usize, seed: u64) -> Game {
+    let mut g = Game::new(scenario, options, seed);
     let roles = [Some("resident"), Some("civil_servant"), Some("councillor"), None];
     for i in 0..n {
         let cmd = Command::Join { name: format!("Speler {i}"), real_role: roles[i % 4].map(str::to_string) };
@@ -196,6 +201,7 @@ pub fn any_command() -> impl Strategy<Value = Command> {
         (0u32..12).prop_map(|n| Command::Kick { player_id: format!("p{n}") }),
         any::<bool>().prop_map(|l| Command::Lock { locked: l }),
         Just(Command::End),
+        prop::option::of(0usize..4).prop_map(|table| Command::Reveal { table }),
         (0usize..4, 0usize..6, any::<bool>()).prop_map(|(table, note, hidden)| Command::HideNote {
             table,
             note,

@@ -449,6 +449,66 @@ proptest! {
         prop_assert_eq!(t.reaches(&r), reference(&r, seated, &votes));
     }
 
+    /// For every rule and random votes: the decision is reached exactly when every reason is
+    /// met, each reason's numbers are the counts, and every `needed` is the least that meets.
+    #[test]
+    fn reasons_explain_the_decision_exactly(
+        rule in prop::sample::select(vec![RuleKind::BroadSupport, RuleKind::Majority, RuleKind::Consent, RuleKind::Unanimity]),
+        ms in fraction(), mr in fraction(), q in fraction(), mo in prop::option::of(0u32..4),
+        votes in prop::collection::vec((prop::sample::select(Role::ALL.to_vec()), prop::sample::select(Choice::ALL.to_vec())), 0..12),
+        absent in 0usize..4,
+    ) {
+        let keys = rule.keys();
+        let spec = DecisionSpec {
+            rule,
+            min_support: keys.contains(&"min_support").then_some(ms),
+            min_support_per_role: keys.contains(&"min_support_per_role").then_some(mr),
+            max_objections: if keys.contains(&"max_objections") { mo } else { None },
+            quorum: Some(q),
+            secret_ballot: false,
+        };
+        let r = spec.resolve();
+        let seated = (votes.len() + absent) as u32;
+        let t = Tally::count(seated as usize, votes.iter().copied());
+        let reasons = t.reasons(&r, true);
+        prop_assert_eq!(t.reaches(&r), reasons.iter().all(|x| x.met), "{:?}", reasons);
+        let count = |f: &dyn Fn(&(Role, Choice)) -> bool| votes.iter().filter(|v| f(v)).count() as u32;
+        let supports = |c: Choice| matches!(c, Choice::Support | Choice::SupportIf);
+        let cast = votes.len() as u32;
+        let counted = count(&|v| v.1 != Choice::Abstain);
+        let supporters = count(&|v| supports(v.1));
+        // `needed` meets the fraction and one less does not.
+        let least = |f: Fraction, needed: u32, whole: u32| {
+            f.is_met_by(u64::from(needed), u64::from(whole)) && (needed == 0 || !f.is_met_by(u64::from(needed - 1), u64::from(whole)))
+        };
+        for x in &reasons {
+            match x.kind {
+                ReasonKind::Quorum { cast: c, seated: s, needed } => {
+                    prop_assert_eq!((c, s), (cast, seated));
+                    prop_assert!(least(r.quorum.unwrap(), needed, seated));
+                    prop_assert_eq!(x.met, cast >= needed);
+                }
+                ReasonKind::MinSupport { supporters: s, counted: c, needed } => {
+                    prop_assert_eq!((s, c), (supporters, counted));
+                    prop_assert!(least(r.min_support.unwrap(), needed, counted));
+                }
+                ReasonKind::MinSupportPerRole { role, supporters: s, counted: c, needed } => {
+                    prop_assert_eq!(s, count(&|v| v.0 == role && supports(v.1)));
+                    prop_assert_eq!(c, count(&|v| v.0 == role && v.1 != Choice::Abstain));
+                    prop_assert!(c > 0);
+                    prop_assert!(least(r.min_support_per_role.unwrap(), needed, c));
+                }
+                ReasonKind::MaxObjections { objections, max } => {
+                    prop_assert_eq!(objections, count(&|v| v.1 == Choice::Object));
+                    prop_assert_eq!(Some(max), r.max_objections);
+                }
+                ReasonKind::Majority { supporters: s, counted: c } => prop_assert_eq!((s, c), (supporters, counted)),
+                ReasonKind::Unanimity { supporters: s, seated: n } => prop_assert_eq!((s, n), (supporters, seated)),
+                ReasonKind::NoVotes => prop_assert_eq!(counted, 0),
+            }
+        }
+    }
+
     #[test]
     fn random_play_keeps_secrets_and_replays_identically(seed in any::<u64>(), n in 3usize..14, log in any_log()) {
         let mut live = game_with(n, seed);
@@ -515,13 +575,16 @@ proptest! {
         n in 3usize..12,
         choices in prop::collection::vec(0usize..5, 64),
         kick in prop::option::of((0usize..40, 1u32..12)),
+        auto_reveal in any::<bool>(),
     ) {
-        let mut live = game_of(small_secret(), n, seed);
+        let options = RoomOptions { auto_reveal, ..RoomOptions::default() };
+        let mut live = super::testkit::game_of_with(small_secret(), options.clone(), n, seed);
         let mut stored: Vec<(Actor, Command, i64, Option<Sealed>)> = Vec::new();
         let mut step = 0usize;
         let mut give = |g: &mut Game, actor: Actor, cmd: Command, stored: &mut Vec<_>| {
             step += 1;
             if let Ok(events) = g.apply(actor, &cmd, step as i64) {
+                let events_copy = events.clone();
                 let mut sealed = None;
                 for ev in events {
                     if let Event::Sealed { sealed: kept, voters } = ev {
@@ -532,7 +595,9 @@ proptest! {
                         sealed = Some(kept);
                     }
                 }
-                stored.push((actor, cmd, step as i64, sealed));
+                // Stored as the room stores it: a vote that sealed its table as an abstention.
+                let (stored_actor, form) = stored_form(actor, &cmd, &events_copy);
+                stored.push((stored_actor, form.into_owned(), step as i64, sealed));
             }
             if let Some((at, p)) = kick && at == step {
                 let cmd = Command::Kick { player_id: format!("p{p}") };
@@ -566,7 +631,7 @@ proptest! {
         prop_assert!(decided > 0, "the game had a vote");
         prop_assert!(!stored.iter().any(|(_, c, _, _)| matches!(c, Command::Vote { .. })), "no vote stays stored");
         prop_assert!(stored.iter().any(|(_, _, _, s)| s.is_some()));
-        let mut replay = game_of(small_secret(), n, seed);
+        let mut replay = super::testkit::game_of_with(small_secret(), options, n, seed);
         for (actor, cmd, now, sealed) in &stored {
             prop_assert!(replay.apply_stored(*actor, cmd, *now, sealed.as_ref()).is_ok());
         }
@@ -990,4 +1055,182 @@ fn the_built_in_budget_cases_make_the_two_rules_differ_in_a_room_of_24() {
         outcomes.push((budget.total, budget.projects.iter().map(|p| (p.id.clone(), p.cost)).collect::<Vec<_>>()));
     }
     assert_eq!(outcomes[0], outcomes[1], "the English case has the same money and projects");
+}
+
+// ------------------------------------------------------------------ reveal (version 2)
+
+/// A game of `n` players at `tables` tables, with `options`, in its first vote round with a
+/// proposal at every table.
+fn in_vote_round(n: usize, tables: u32, options: RoomOptions) -> Game {
+    let mut g = Game::new(small(), RoomOptions { tables: Some(tables), ..options }, 11);
+    for i in 0..n {
+        join(&mut g, &format!("Speler {i}")).unwrap();
+    }
+    host(&mut g, Command::Start).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    for t in 0..g.tables().len() {
+        let writer = g.seated(t).find(|p| p.role == Some(Role::Resident)).unwrap().id;
+        g.apply(Actor::Player(writer), &Command::Propose { text: format!("Plan {t}") }, 0).unwrap();
+    }
+    host(&mut g, Command::Next).unwrap();
+    assert_eq!(g.phase_kind(), "vote");
+    g
+}
+
+fn seated_ids(g: &Game, t: usize) -> Vec<PlayerId> {
+    g.seated(t).map(|p| p.id).collect()
+}
+
+#[test]
+fn reveal_tallies_one_table_or_all_without_closing_the_round() {
+    let mut g = in_vote_round(8, 2, RoomOptions::default());
+    for id in seated_ids(&g, 0) {
+        g.apply(Actor::Player(id), &vote("support", None, None), 0).unwrap();
+    }
+    assert_eq!(err(host(&mut g, Command::Reveal { table: Some(3) })), ErrorCode::InvalidInput);
+    assert_eq!(err(host(&mut g, Command::Reveal { table: Some(0) })), ErrorCode::InvalidInput);
+    host(&mut g, Command::Reveal { table: Some(1) }).unwrap();
+    assert_eq!(g.phase_kind(), "vote", "the round stays open");
+    assert!(g.tables()[0].decision().unwrap().reached);
+    assert!(g.tables()[1].decisions.is_empty());
+    let v = json(&g, Viewer::Screen);
+    assert_eq!(v["phase"]["revealed"], serde_json::json!([1]));
+    assert_eq!(v["tables"][0]["decision"]["reached"], true, "a tallied table's decision appears at once");
+    // Further votes at a tallied table, or a second reveal of it, are wrong_phase.
+    let first = seated_ids(&g, 0)[0];
+    assert_eq!(err(g.apply(Actor::Player(first), &vote("object", None, Some("Toch niet")), 0)), ErrorCode::WrongPhase);
+    assert_eq!(err(host(&mut g, Command::Reveal { table: Some(1) })), ErrorCode::WrongPhase);
+    // Reveal without a table tallies what is left; next tallies nothing twice.
+    let second = seated_ids(&g, 1)[0];
+    g.apply(Actor::Player(second), &vote("object", None, Some("Te duur")), 0).unwrap();
+    host(&mut g, Command::Reveal { table: None }).unwrap();
+    assert_eq!(json(&g, Viewer::Host)["phase"]["revealed"], serde_json::json!([1, 2]));
+    assert!(!g.tables()[1].decision().unwrap().reached);
+    host(&mut g, Command::Next).unwrap();
+    assert_eq!(g.tables()[0].decisions.len(), 1);
+    assert_eq!(g.tables()[1].decisions.len(), 1);
+    // Outside a vote round reveal is wrong_phase.
+    assert_eq!(err(host(&mut g, Command::Reveal { table: None })), ErrorCode::WrongPhase);
+    assert_eq!(err(g.apply(p(1), &Command::Reveal { table: None }, 0)), ErrorCode::NotAllowed);
+}
+
+#[test]
+fn auto_reveal_tallies_a_table_with_its_last_vote() {
+    let mut g = in_vote_round(8, 2, RoomOptions { auto_reveal: true, ..RoomOptions::default() });
+    let ids = seated_ids(&g, 0);
+    for (i, id) in ids.iter().enumerate() {
+        assert!(g.tables()[0].decisions.is_empty(), "not before the last vote");
+        g.apply(Actor::Player(*id), &vote(if i == 0 { "abstain" } else { "support" }, None, None), 0).unwrap();
+    }
+    assert!(g.tables()[0].decision().unwrap().reached);
+    assert!(g.tables()[1].decisions.is_empty(), "the other table still votes");
+    assert_eq!(g.revealed(), [0]);
+    // Without the option nothing is tallied before next.
+    let mut plain = in_vote_round(8, 2, RoomOptions::default());
+    for id in seated_ids(&plain, 0) {
+        plain.apply(Actor::Player(id), &vote("support", None, None), 0).unwrap();
+    }
+    assert!(plain.tables()[0].decisions.is_empty());
+}
+
+#[test]
+fn a_secret_auto_revealed_vote_is_stored_as_the_rooms_reveal() {
+    let options = RoomOptions { auto_reveal: true, secret_ballot: Some(true), ..RoomOptions::default() };
+    let mut g = in_vote_round(4, 1, options.clone());
+    assert!(g.rule().secret_ballot, "the room option overrides the case");
+    let ids = seated_ids(&g, 0);
+    let last = Command::Vote { choice: "object".into(), condition: None, reason: Some("GEHEIM".into()) };
+    for id in &ids[..3] {
+        g.apply(Actor::Player(*id), &vote("support", None, None), 0).unwrap();
+    }
+    let events = g.apply(Actor::Player(ids[3]), &last, 0).unwrap();
+    assert!(matches!(events.first(), Some(Event::Sealed { .. })));
+    let (actor, stored) = stored_form(Actor::Player(ids[3]), &last, &events);
+    assert_eq!(
+        (actor, stored.into_owned()),
+        (Actor::System, Command::Reveal { table: Some(1) }),
+        "the completing vote keeps no choice"
+    );
+    assert_eq!(
+        stored_form(Actor::Player(ids[3]), &last, &[]).1.into_owned(),
+        last,
+        "other commands are stored as they are"
+    );
+    assert_eq!(g.tables()[0].decision().unwrap().objections, ["GEHEIM"], "the decision still has its objection");
+}
+
+#[test]
+fn decisions_carry_their_reasons_in_every_view() {
+    let mut g = in_vote_round(4, 1, RoomOptions::default());
+    let ids = seated_ids(&g, 0);
+    for id in &ids[..2] {
+        g.apply(Actor::Player(*id), &vote("support", None, None), 0).unwrap();
+    }
+    host(&mut g, Command::Next).unwrap();
+    for viewer in [Viewer::Host, Viewer::Screen, Viewer::Player(ids[3])] {
+        let reasons = &json(&g, viewer)["tables"][0]["decision"]["reasons"];
+        // 2 of 4 cast: the quorum of 2/3 needs 3.
+        assert_eq!(
+            reasons[0],
+            serde_json::json!({"code": "quorum", "met": false, "cast": 2, "seated": 4, "needed": 3}),
+            "{viewer:?}"
+        );
+    }
+}
+
+#[test]
+fn the_screen_sees_notes_and_proposals_only_with_screen_notes_and_never_hidden_notes() {
+    for screen_notes in [false, true] {
+        let mut g = Game::new(small(), RoomOptions { screen_notes, ..RoomOptions::default() }, 5);
+        for i in 0..4 {
+            join(&mut g, &format!("Speler {i}")).unwrap();
+        }
+        host(&mut g, Command::Start).unwrap();
+        host(&mut g, Command::Next).unwrap();
+        g.apply(p(1), &note("value", "Zichtbaar"), 0).unwrap();
+        g.apply(p(2), &note("value", "VERBORGEN"), 0).unwrap();
+        host(&mut g, Command::HideNote { table: 1, note: 1, hidden: true }).unwrap();
+        let v = json(&g, Viewer::Screen);
+        let t = &v["tables"][0];
+        assert!(t["event"].is_object(), "the screen sees the event card drawn at the table");
+        assert!(!v.to_string().contains("VERBORGEN"), "never a hidden note, not even its text");
+        if screen_notes {
+            assert_eq!(t["notes"].as_array().unwrap().len(), 1);
+            assert_eq!(t["notes"][0]["text"], "Zichtbaar");
+        } else {
+            assert!(t.get("notes").is_none());
+        }
+        host(&mut g, Command::Next).unwrap();
+        let writer = with_role(&g, Role::Resident)[0];
+        g.apply(writer, &Command::Propose { text: "Eerste".into() }, 0).unwrap();
+        g.apply(writer, &Command::Propose { text: "Tweede".into() }, 0).unwrap();
+        let v = json(&g, Viewer::Screen);
+        if screen_notes {
+            assert_eq!(
+                v["tables"][0]["proposal"],
+                serde_json::json!({"text": "Tweede", "version": 2}),
+                "no `by` on the screen"
+            );
+        } else {
+            assert!(v["tables"][0].get("proposal").is_none());
+        }
+        let host_view = json(&g, Viewer::Host);
+        assert_eq!(host_view["tables"][0]["proposal"]["version"], 2);
+        assert!(host_view["tables"][0]["proposal"]["by"].is_string());
+    }
+}
+
+#[test]
+fn reveal_counts_a_budget_round_once_and_closes_its_ballots() {
+    let mut g = in_budget_round("greedy", false, 3);
+    g.apply(p(1), &approve(&["a"]), 0).unwrap();
+    assert_eq!(err(host(&mut g, Command::Reveal { table: Some(1) })), ErrorCode::InvalidInput);
+    host(&mut g, Command::Reveal { table: None }).unwrap();
+    assert_eq!(g.budgets().len(), 1);
+    assert_eq!(g.phase_kind(), "budget", "the round stays open");
+    assert_eq!(err(g.apply(p(2), &approve(&["b"]), 0)), ErrorCode::WrongPhase);
+    host(&mut g, Command::Reveal { table: None }).unwrap();
+    host(&mut g, Command::Next).unwrap();
+    assert_eq!(g.budgets().len(), 1, "next does not count it again");
 }

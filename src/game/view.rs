@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{BudgetResult, Choice, Counts, Decision, Game, Millis, Player, PlayerId, Stage, Status, Vote};
+use super::{BudgetResult, Choice, Counts, Decision, Game, Millis, Player, PlayerId, Reason, Stage, Status, Vote};
 use crate::scenario::{BudgetRule, Fraction, Language, NoteKind, Role, RoundKind};
 
 /// Fewest counted votes for which a secret-ballot decision shows its counts per choice.
@@ -76,6 +76,9 @@ pub struct PhaseView {
     /// Version 2, in a budget round: the money and the projects.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetPhase>,
+    /// Version 2, in a vote round: the tables (1-based) tallied in this round so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revealed: Option<Vec<usize>>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -181,7 +184,11 @@ pub struct NoteView {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ProposalView {
     pub text: String,
-    pub by: PlayerId,
+    /// Who wrote this version; absent for the screen (`screen_notes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<PlayerId>,
+    /// Version 2: 1 for the first text at the table, +1 for every accepted `propose`.
+    pub version: usize,
 }
 
 /// The counts per choice are `null` under secret ballot when fewer than
@@ -200,6 +207,16 @@ pub struct DecisionView {
     pub objections: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub votes: Option<Vec<VoteEntry>>,
+    /// Version 2: why the decision was or was not reached, one entry per criterion. When
+    /// the counts are hidden (secret ballot, fewer than 3 counted), only `code` and `met`.
+    pub reasons: Vec<ReasonView>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ReasonView {
+    Full(Reason),
+    Bare { code: &'static str, met: bool },
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -233,11 +250,14 @@ pub struct You {
 }
 
 /// Which tables a view shows in full: all (the host), one (a seated player's), or none
-/// (the screen, and players not seated). Every player at one table shares the same lens, so
-/// the part of their views other than `you` is the same and can be serialised once.
+/// (players not seated); the screen sees what players of other tables see, plus every
+/// table's event card and, with `screen_notes`, its notes and proposal. Every player at
+/// one table shares the same lens, so the part of their views other than `you` is the
+/// same and can be serialised once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lens {
     Host,
+    Screen,
     Table(Option<usize>),
 }
 
@@ -256,7 +276,7 @@ impl Game {
     pub fn lens(&self, viewer: Viewer) -> Lens {
         match viewer {
             Viewer::Host => Lens::Host,
-            Viewer::Screen => Lens::Table(None),
+            Viewer::Screen => Lens::Screen,
             Viewer::Player(id) => {
                 Lens::Table(self.player(id).filter(|p| p.status == Status::Seated).and_then(|p| p.table))
             }
@@ -299,6 +319,9 @@ impl Game {
                 deadline: self.deadline.map(rfc3339),
                 notes: round.map(|r| r.note_kinds()).unwrap_or_default(),
                 proposers: round.map(|r| r.proposer_roles()).unwrap_or_default(),
+                revealed: round
+                    .filter(|r| r.kind == RoundKind::Vote)
+                    .map(|_| self.revealed.iter().map(|t| t + 1).collect()),
                 budget: round.filter(|r| r.kind == RoundKind::Budget).and(s.budget.as_ref()).map(|b| BudgetPhase {
                     total: b.total,
                     rule: b.rule,
@@ -331,9 +354,7 @@ impl Game {
                     real_role: host.then_some(p.real_role),
                 })
                 .collect(),
-            tables: (0..self.tables.len())
-                .map(|t| self.table_view(t, host || lens == Lens::Table(Some(t)), host, connected))
-                .collect(),
+            tables: (0..self.tables.len()).map(|t| self.table_view(t, lens, connected)).collect(),
             budgets: self.budgets.clone(),
             storage: None,
             you: None,
@@ -351,7 +372,11 @@ impl Game {
         self.player(id).map(|p| self.you(p))
     }
 
-    fn table_view(&self, t: usize, full: bool, host: bool, connected: &dyn Fn(PlayerId) -> bool) -> TableView {
+    fn table_view(&self, t: usize, lens: Lens, connected: &dyn Fn(PlayerId) -> bool) -> TableView {
+        let host = lens == Lens::Host;
+        let full = host || lens == Lens::Table(Some(t));
+        let screen = lens == Lens::Screen;
+        let wall = screen && self.options.screen_notes;
         let table = &self.tables[t];
         let secret = self.rule.secret_ballot;
         let voting = matches!(self.round_kind(), Some(RoundKind::Vote | RoundKind::Budget));
@@ -373,16 +398,18 @@ impl Game {
         TableView {
             table: t + 1,
             players,
-            event: full.then(|| {
+            event: (full || screen).then(|| {
                 table.events.last().map(|e| {
                     let card = &self.scenario.events[e.card];
                     EventView { title: card.title.clone(), text: card.text.clone() }
                 })
             }),
-            notes: full.then(|| {
+            notes: (full || wall).then(|| {
                 table
                     .notes
                     .iter()
+                    // The screen's wall never shows a hidden note, not even as a placeholder.
+                    .filter(|n| !(wall && n.hidden))
                     .map(|n| NoteView {
                         player_id: n.player,
                         round: n.round,
@@ -392,7 +419,13 @@ impl Game {
                     })
                     .collect()
             }),
-            proposal: full.then(|| table.proposal().map(|p| ProposalView { text: p.text.clone(), by: p.by })),
+            proposal: (full || wall).then(|| {
+                table.proposal().map(|p| ProposalView {
+                    text: p.text.clone(),
+                    by: full.then_some(p.by),
+                    version: table.proposals.len(),
+                })
+            }),
             votes_cast: (secret && voting).then(|| self.seated(t).filter(|p| p.cast()).count()),
             decision: table.decision().map(|d| self.decision_view(d, full)),
         }
@@ -407,7 +440,14 @@ impl Game {
         let secret = self.rule.secret_ballot;
         let o = d.tally.overall;
         let counts = self.counts_shown(d);
+        let reasons = d
+            .tally
+            .reasons(&self.rule, !secret)
+            .into_iter()
+            .map(|r| if counts { ReasonView::Full(r) } else { ReasonView::Bare { code: r.kind.code(), met: r.met } })
+            .collect();
         DecisionView {
+            reasons,
             reached: d.reached,
             support: counts.then_some(o.support),
             support_if: counts.then_some(o.support_if),

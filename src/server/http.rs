@@ -220,7 +220,15 @@ fn parse_options(v: Option<Value>) -> Result<RoomOptions, Box<Response>> {
                 })
             }
             ("language", Value::Null) => {}
-            ("tables" | "perspective_swap" | "auto_advance" | "language", _) => {
+            ("secret_ballot", Value::Bool(b)) => opts.secret_ballot = Some(*b),
+            ("secret_ballot", Value::Null) => {}
+            ("screen_notes", Value::Bool(b)) => opts.screen_notes = *b,
+            ("auto_reveal", Value::Bool(b)) => opts.auto_reveal = *b,
+            (
+                "tables" | "perspective_swap" | "auto_advance" | "language" | "secret_ballot" | "screen_notes"
+                | "auto_reveal",
+                _,
+            ) => {
                 return Err(bad(&format!("The option `{k}` has the wrong type.")));
             }
             _ => return Err(invalid(&format!("Unknown option `{k}`."))),

@@ -47,8 +47,14 @@ impl RoomHandle {
 
     /// Opens a session for `conn`: the room's language when it opened; `Some(None)` when
     /// the room refused it (and told the client why); `None` when the room has gone.
-    pub async fn open(&self, session: Session, conn: Arc<Conn>, id: Option<Value>) -> Option<Option<Language>> {
-        self.ask(|reply| RoomMsg::Open { session, conn, id, reply }).await
+    pub async fn open(
+        &self,
+        session: Session,
+        language: Option<Language>,
+        conn: Arc<Conn>,
+        id: Option<Value>,
+    ) -> Option<Option<Language>> {
+        self.ask(|reply| RoomMsg::Open { session, language, conn, id, reply }).await
     }
 
     /// Hands the room a command of `conn`; false when the room has gone.
@@ -112,6 +118,8 @@ enum RoomMsg {
     /// Opens a session; answers the room's language when it opened.
     Open {
         session: Session,
+        /// The connection's own language (version 2); `None`: the room's.
+        language: Option<Language>,
         conn: Arc<Conn>,
         id: Option<Value>,
         reply: oneshot::Sender<Option<Language>>,
@@ -197,6 +205,7 @@ pub fn spawn(app: Arc<App>, code: String, start: Start) -> RoomHandle {
         host_hash: start.host_hash,
         tokens: start.tokens,
         conns: HashMap::new(),
+        langs: HashMap::new(),
         player_conn: HashMap::new(),
         host_conn: None,
         seq: start.seq,
@@ -223,6 +232,8 @@ struct Room {
     /// Each connection, its identity, and a hash of the last view it was sent (without
     /// `server_time`), so an unchanged view is not sent again.
     conns: HashMap<u64, (Arc<Conn>, Viewer, u64)>,
+    /// The languages connections asked for (version 2); the others get the room's.
+    langs: HashMap<u64, Language>,
     player_conn: HashMap<PlayerId, u64>,
     host_conn: Option<u64>,
     seq: u64,
@@ -263,8 +274,9 @@ impl Room {
                             let _ = reply.send(Err(Refusal::StorageUnavailable));
                             continue;
                         }
-                        for (conn, _, _) in self.conns.values() {
-                            conn.send(error_json(ErrorCode::UnknownRoom, ErrorCode::UnknownRoom.message(self.game.language()), None));
+                        for (cid, (conn, _, _)) in &self.conns {
+                            let lang = self.lang_of(*cid);
+                            conn.send(error_json(ErrorCode::UnknownRoom, ErrorCode::UnknownRoom.message(lang), None));
                             conn.close(1000);
                         }
                         info!(room = %self.code, "room deleted by its facilitator");
@@ -316,6 +328,11 @@ impl Room {
     }
 
     /// Notes whether the store works; the host's banner follows it.
+    /// The language of the sentences for connection `conn`: its own, else the room's.
+    fn lang_of(&self, conn: u64) -> Language {
+        self.langs.get(&conn).copied().unwrap_or(self.game.language())
+    }
+
     fn storage_down(&mut self, down: bool) {
         if self.storage_down != down {
             self.storage_down = down;
@@ -325,8 +342,8 @@ impl Room {
 
     async fn handle(&mut self, msg: RoomMsg) {
         match msg {
-            RoomMsg::Open { session, conn, id, reply } => {
-                let opened = self.open(session, conn, id).await;
+            RoomMsg::Open { session, language, conn, id, reply } => {
+                let opened = self.open(session, language, conn, id).await;
                 let _ = reply.send(opened.then_some(self.game.language()));
             }
             RoomMsg::Command { conn, command, id, received } => {
@@ -338,10 +355,11 @@ impl Room {
                 };
                 if let Some(err) = self.command(actor, command, id.clone().map(|i| (conn, i)), received).await {
                     self.app.metrics.error(err.code().code());
-                    c.send(error_json(err.code(), &err.message(self.game.language()), id.as_ref()));
+                    c.send(error_json(err.code(), &err.message(self.lang_of(conn)), id.as_ref()));
                 }
             }
             RoomMsg::Closed { conn } => {
+                self.langs.remove(&conn);
                 if let Some((_, viewer, _)) = self.conns.remove(&conn) {
                     match viewer {
                         Viewer::Player(p) if self.player_conn.get(&p) == Some(&conn) => {
@@ -389,7 +407,8 @@ impl Room {
             Ok(checked) => checked,
             Err(e) => return Some(e),
         };
-        if let Err(e) = self.store(actor, &command, now, None, &events).await {
+        let (stored_actor, stored) = crate::game::stored_form(actor, &command, &events);
+        if let Err(e) = self.store(stored_actor, &stored, now, None, &events).await {
             return Some(e);
         }
         self.game = next;
@@ -401,6 +420,7 @@ impl Room {
                     self.tokens.retain(|_, id| *id != p);
                     if let Some(cid) = self.player_conn.remove(&p) {
                         self.app.metrics.players_connected.dec();
+                        self.langs.remove(&cid);
                         if let Some((conn, _, _)) = self.conns.remove(&cid) {
                             let msg = if kicked {
                                 ServerMsg::Kicked
@@ -474,8 +494,8 @@ impl Room {
         }
     }
 
-    async fn open(&mut self, session: Session, conn: Arc<Conn>, id: Option<Value>) -> bool {
-        let lang = self.game.language();
+    async fn open(&mut self, session: Session, language: Option<Language>, conn: Arc<Conn>, id: Option<Value>) -> bool {
+        let lang = language.unwrap_or(self.game.language());
         let refuse = |code: ErrorCode, message: String| {
             conn.send(error_json(code, &message, id.as_ref()));
             false
@@ -553,11 +573,17 @@ impl Room {
             }
             Viewer::Screen => None,
         };
+        if let Some(old) = previous {
+            self.langs.remove(&old);
+        }
         if let Some((old, _, _)) = previous.and_then(|c| self.conns.remove(&c)) {
             old.send(ServerMsg::Replaced.text());
             old.close(1000);
         }
         conn.send(welcome);
+        if let Some(l) = language {
+            self.langs.insert(conn.id, l);
+        }
         self.conns.insert(conn.id, (conn, viewer, 0));
         self.broadcast(None, Instant::now());
         true

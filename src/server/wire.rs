@@ -18,6 +18,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::game::{Command, ErrorCode, PlayerId, View, You};
+use crate::scenario::Language;
 
 /// The first message of a connection: it opens a session. Fields a message does not use
 /// are ignored.
@@ -30,17 +31,26 @@ pub enum SessionMsg {
         /// `resident`, `civil_servant`, `councillor`, or absent/null ("other").
         #[serde(default)]
         real_role: Option<String>,
+        /// Version 2: the language of every sentence the server writes to this connection.
+        #[serde(default)]
+        language: Option<Language>,
     },
     Resume {
         room: String,
         token: String,
+        #[serde(default)]
+        language: Option<Language>,
     },
     Host {
         room: String,
         host_token: String,
+        #[serde(default)]
+        language: Option<Language>,
     },
     Watch {
         room: String,
+        #[serde(default)]
+        language: Option<Language>,
     },
 }
 
@@ -50,7 +60,17 @@ impl SessionMsg {
             SessionMsg::Join { room, .. }
             | SessionMsg::Resume { room, .. }
             | SessionMsg::Host { room, .. }
-            | SessionMsg::Watch { room } => room,
+            | SessionMsg::Watch { room, .. } => room,
+        }
+    }
+
+    /// The language the connection asked for, if any.
+    pub fn language(&self) -> Option<Language> {
+        match self {
+            SessionMsg::Join { language, .. }
+            | SessionMsg::Resume { language, .. }
+            | SessionMsg::Host { language, .. }
+            | SessionMsg::Watch { language, .. } => *language,
         }
     }
 }
@@ -263,7 +283,7 @@ mod tests {
     #[test]
     fn session_messages_read_their_fields_and_ignore_others() {
         let m: SessionMsg = serde_json::from_str(r#"{"type":"join","room":"bcdfg","name":"Anna","x":1}"#).unwrap();
-        assert_eq!(m, SessionMsg::Join { room: "bcdfg".into(), name: "Anna".into(), real_role: None });
+        assert_eq!(m, SessionMsg::Join { room: "bcdfg".into(), name: "Anna".into(), real_role: None, language: None });
         assert!(
             serde_json::from_str::<SessionMsg>(r#"{"type":"join","room":"bcdfg","name":"A","real_role":5}"#).is_err()
         );

@@ -8,7 +8,7 @@
 // - api(): fetch JSON from the HTTP API.
 // - limits: the longest name, note and proposal, as the server's hello says.
 
-import { t, getLang } from './i18n.js';
+import { t, getLang, chosenLang } from './i18n.js';
 
 // ---------------------------------------------------------------- DOM
 
@@ -405,11 +405,21 @@ export class RoomSocket {
     this.setStatus('stopped');
   }
 
+  /** The session message, with the language the person chose (version 2): the server
+   * then writes its sentences for this connection in that language. A switch takes effect
+   * at the next session (a reload or a reconnect). */
+  sessionMsg() {
+    const msg = this.session();
+    if (!msg) return msg;
+    const language = chosenLang();
+    return language ? { ...msg, language } : msg;
+  }
+
   /** Send the session message now if a socket waits for one, else connect. */
   openSession() {
     this.stopped = false;
     if (this.ws && this.ws.readyState === WebSocket.OPEN && this.hello && !this.sessionOpen) {
-      const msg = this.session();
+      const msg = this.sessionMsg();
       if (msg) this.rawSend({ ...msg, id: this.nextId++ });
       return;
     }
@@ -506,7 +516,7 @@ export class RoomSocket {
     if (msg.type === 'hello') {
       this.hello = true;
       takeLimits(msg.limits);
-      const s = this.session();
+      const s = this.sessionMsg();
       if (s) this.rawSend({ ...s, id: this.nextId++ });
     } else if (msg.type === 'welcome') {
       this.sessionOpen = true;

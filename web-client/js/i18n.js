@@ -45,6 +45,11 @@ export function getLang() {
   return lang;
 }
 
+/** The language the person chose, or null when they follow the room's. */
+export function chosenLang() {
+  return chosen || null;
+}
+
 function apply(next) {
   if (!DICTS[next] || next === lang) return false;
   lang = next;

@@ -7,6 +7,7 @@ use super::super::room::Session;
 use super::super::wire::SessionMsg;
 use crate::code::normalize_code;
 use crate::game::Command;
+use crate::scenario::Language;
 
 /// A client message, decoded.
 #[derive(Debug, Clone)]
@@ -15,6 +16,8 @@ pub enum Incoming {
     Session {
         room: Option<String>,
         session: Session,
+        /// Version 2: the language this connection asked for.
+        language: Option<Language>,
         id: Option<Value>,
     },
     Command {
@@ -35,7 +38,9 @@ pub fn decode(text: &str) -> Result<Incoming, Option<Value>> {
     let kind = msg.get("type").and_then(Value::as_str).unwrap_or_default();
     match kind {
         "join" | "resume" | "host" | "watch" => match serde_json::from_value::<SessionMsg>(Value::Object(msg)) {
-            Ok(s) => Ok(Incoming::Session { room: normalize_code(s.room()), session: s.into(), id }),
+            Ok(s) => {
+                Ok(Incoming::Session { room: normalize_code(s.room()), language: s.language(), session: s.into(), id })
+            }
             Err(_) => Err(id),
         },
         _ => match serde_json::from_value::<Command>(Value::Object(msg)) {

@@ -118,10 +118,14 @@ where
             }
         };
         match incoming {
-            Incoming::Session { room: code, session, id } => {
+            Incoming::Session { room: code, session, language, id } => {
                 if room.is_some() {
                     fail(ErrorCode::BadMessage, lang, id.as_ref());
                     continue;
+                }
+                // The connection's own language, when it asked for one, from now on.
+                if let Some(l) = language {
+                    lang = l;
                 }
                 if app.addresses.guessing(peer) {
                     fail(ErrorCode::RateLimited, lang, id.as_ref());
@@ -136,10 +140,10 @@ where
                     fail(ErrorCode::UnknownRoom, lang, id.as_ref());
                     continue;
                 };
-                match handle.open(session, conn.clone(), id.clone()).await {
+                match handle.open(session, language, conn.clone(), id.clone()).await {
                     None => fail(ErrorCode::UnknownRoom, lang, id.as_ref()),
                     Some(Some(l)) => {
-                        lang = l;
+                        lang = language.unwrap_or(l);
                         room = Some(handle);
                         if let Some(c) = &code {
                             tracing::Span::current().record("room", c.as_str());
