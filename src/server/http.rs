@@ -33,6 +33,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/rooms", post(create_room))
         .route("/api/rooms/{code}", get(room_summary).delete(delete_room))
         .route("/api/rooms/{code}/qr.svg", get(qr))
+        .route("/api/rooms/{code}/host-qr.svg", get(host_qr))
         .route("/api/rooms/{code}/{file}", get(report))
         .route("/ws", get(ws::handler))
         .merge(web::routes())
@@ -254,7 +255,24 @@ async fn qr(State(app): State<Arc<App>>, Path(code): Path<String>) -> Response {
     if super::directory::find(&app, &code).await.is_none() {
         return not_found();
     }
-    let url = format!("{}/join/{code}", app.base_url);
+    qr_svg(&format!("{}/join/{code}", app.base_url))
+}
+
+/// The QR code of the host link `{base}/host/CODE#key=TOKEN` (version 2), so a second
+/// device can take over the room. The token comes in the `Authorization` header, never in
+/// the URL, and the answer is not stored by any cache.
+async fn host_qr(State(app): State<Arc<App>>, Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let Some(code) = normalize_code(&code) else { return not_found() };
+    let Some(handle) = super::directory::find(&app, &code).await else { return not_found() };
+    let Some(token) = bearer(&headers) else { return unauthorized() };
+    match handle.is_host(token.clone()).await {
+        Ok(()) => qr_svg(&format!("{}/host/{code}#key={token}", app.base_url)),
+        Err(Refusal::Gone) => not_found(),
+        Err(_) => unauthorized(),
+    }
+}
+
+fn qr_svg(url: &str) -> Response {
     match qrcode::QrCode::new(url.as_bytes()) {
         Ok(q) => {
             let svg = q

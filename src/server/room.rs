@@ -78,6 +78,11 @@ impl RoomHandle {
         self.ask(|reply| RoomMsg::Report { token, format, reply }).await.unwrap_or(Err(Refusal::Gone))
     }
 
+    /// Whether `token` is this room's host token.
+    pub async fn is_host(&self, token: String) -> Result<(), Refusal> {
+        self.ask(|reply| RoomMsg::IsHost { token, reply }).await.unwrap_or(Err(Refusal::Gone))
+    }
+
     /// Deletes the room and everything stored about it, for the host.
     pub async fn delete(&self, token: String) -> Result<(), Refusal> {
         self.ask(|reply| RoomMsg::Delete { token, reply }).await.unwrap_or(Err(Refusal::Gone))
@@ -142,6 +147,10 @@ enum RoomMsg {
         reply: oneshot::Sender<Result<(String, String), Refusal>>,
     },
     Delete {
+        token: String,
+        reply: oneshot::Sender<Result<(), Refusal>>,
+    },
+    IsHost {
         token: String,
         reply: oneshot::Sender<Result<(), Refusal>>,
     },
@@ -388,6 +397,10 @@ impl Room {
                     Err(Refusal::Unauthorized)
                 };
                 let _ = reply.send(r);
+            }
+            RoomMsg::IsHost { token, reply } => {
+                let ok = token_matches(&token, &self.host_hash);
+                let _ = reply.send(if ok { Ok(()) } else { Err(Refusal::Unauthorized) });
             }
             RoomMsg::Delete { .. } => unreachable!("handled in run"),
         }

@@ -33,6 +33,8 @@ pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/", get(|h: HeaderMap| async move { page("index", &h) }))
         .route("/host", get(|h: HeaderMap| async move { page("host", &h) }))
+        // The host link (PROTOCOL.md version 2): the token travels in the fragment, never here.
+        .route("/host/{code}", get(|Path(c): Path<String>, h: HeaderMap| async move { coded(&c, "host", &h) }))
         // The short address the big screen shows (PROTOCOL.md version 2): type the code there.
         .route("/join", get(|h: HeaderMap| async move { page("index", &h) }))
         .route("/join/", get(|h: HeaderMap| async move { page("index", &h) }))
@@ -70,11 +72,51 @@ fn coded(code: &str, name: &'static str, headers: &HeaderMap) -> Response {
     }
 }
 
+/// A file of the web client: its bytes, content hash and type.
+struct File {
+    data: Vec<u8>,
+    sha256: [u8; 32],
+    mime: String,
+}
+
+/// For developers only: `DEMOCREATIE_WEB_DIR=web-client` serves the client's files from
+/// that folder, read on every request, so a change to a page needs no rebuild. Only plain
+/// relative paths are read (no `..`, no absolute path). Unset, the embedded files are served.
+fn web_dir() -> Option<&'static std::path::Path> {
+    static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| std::env::var_os("DEMOCREATIE_WEB_DIR").map(Into::into)).as_deref()
+}
+
+fn load(path: &str) -> Option<File> {
+    if let Some(dir) = web_dir() {
+        let plain = std::path::Path::new(path).components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !plain || path.starts_with("tests/") || path.starts_with("node_modules/") {
+            return None;
+        }
+        let data = std::fs::read(dir.join(path)).ok()?;
+        let sha256 = <sha2::Sha256 as sha2::Digest>::digest(&data).into();
+        let mime = match path.rsplit('.').next() {
+            Some("js") => "text/javascript",
+            Some("css") => "text/css",
+            Some("html") => "text/html",
+            Some("svg") => "image/svg+xml",
+            Some("png") => "image/png",
+            _ => "application/octet-stream",
+        };
+        return Some(File { data, sha256, mime: mime.into() });
+    }
+    Assets::get(path).map(|f| File {
+        sha256: f.metadata.sha256_hash(),
+        mime: f.metadata.mimetype().to_string(),
+        data: f.data.into_owned(),
+    })
+}
+
 /// A page: the one HTML shell with its page name filled in (title key, module, body class).
 fn page(name: &'static str, headers: &HeaderMap) -> Response {
-    match Assets::get("page.html") {
+    match load("page.html") {
         Some(f) => {
-            let tag = etag(&f.metadata.sha256_hash(), name);
+            let tag = etag(&f.sha256, name);
             let body = String::from_utf8_lossy(&f.data).replace("{{page}}", name);
             validated(headers, tag, "text/html; charset=utf-8".into(), body.into_bytes())
         }
@@ -83,15 +125,14 @@ fn page(name: &'static str, headers: &HeaderMap) -> Response {
 }
 
 fn asset(path: &str, headers: &HeaderMap) -> Response {
-    match Assets::get(path) {
+    match load(path) {
         Some(f) => {
-            let mime = f.metadata.mimetype().to_string();
-            let mime = if mime.starts_with("text/") || mime.contains("javascript") {
-                format!("{mime}; charset=utf-8")
+            let mime = if f.mime.starts_with("text/") || f.mime.contains("javascript") {
+                format!("{}; charset=utf-8", f.mime)
             } else {
-                mime
+                f.mime
             };
-            validated(headers, etag(&f.metadata.sha256_hash(), path), mime, f.data.into_owned())
+            validated(headers, etag(&f.sha256, path), mime, f.data)
         }
         None => not_found(),
     }

@@ -326,6 +326,8 @@ export function decisionView(decision, { names, lang, headingLevel = 3, showProp
         roleBadge(r), ' ',
         roleCounts(byRole[r]))))));
   }
+  const why = reasonsView(decision, { headingLevel: Math.min(6, headingLevel + 1) });
+  if (why) parts.push(why);
   const conds = decision.conditions || [];
   if (conds.length) {
     parts.push(h('div', { class: 'decision-list' }, h(Hs, null, t('decision.conditions')),
@@ -347,6 +349,51 @@ export function decisionView(decision, { names, lang, headingLevel = 3, showProp
     testid: 'decision',
     dataset: { reached: String(reached), table: tableNo || null },
   }, parts);
+}
+
+/**
+ * One reason of a decision (PROTOCOL.md version 2, `decision.reasons`) as a plain
+ * sentence: "Er waren 2 bezwaren. Er mocht er 1 zijn." A reason without numbers (a secret
+ * ballot with few votes) says only whether the criterion was met.
+ */
+export function reasonText(r) {
+  if (typeof r.cast !== 'number' && typeof r.supporters !== 'number' && typeof r.objections !== 'number') {
+    return t(`reason.${r.code}.${r.met ? 'met' : 'missed'}`);
+  }
+  switch (r.code) {
+    case 'quorum':
+      return r.met ? t('reason.quorum.yes', { n: r.cast, seated: r.seated })
+        : t('reason.quorum.no', { n: r.cast, seated: r.seated, needed: r.needed });
+    case 'min_support':
+      return r.met ? t('reason.support.yes', { n: r.supporters, counted: r.counted })
+        : t('reason.support.no', { n: r.supporters, counted: r.counted, needed: r.needed });
+    case 'min_support_per_role':
+      return r.met ? t('reason.role.yes', { role: roleName(r.role), n: r.supporters, counted: r.counted })
+        : t('reason.role.no', { role: roleName(r.role), n: r.supporters, counted: r.counted, needed: r.needed });
+    case 'max_objections':
+      return `${t('reason.objections', { n: r.objections })} ${t('reason.max', { n: r.max })}`;
+    case 'majority':
+      return t(r.met ? 'reason.majority.yes' : 'reason.majority.no', { n: r.supporters, counted: r.counted });
+    case 'unanimity':
+      return r.met ? t('reason.unanimity.yes') : t('reason.unanimity.no', { n: r.supporters, seated: r.seated });
+    case 'no_votes':
+      return t('reason.no_votes.missed');
+    default:
+      return r.code;
+  }
+}
+
+/** Every reason of a decision, each with an icon and a word for met or not met. */
+export function reasonsView(decision, { headingLevel = 4 } = {}) {
+  const reasons = (decision && decision.reasons) || [];
+  if (!reasons.length) return null;
+  const H = `h${headingLevel}`;
+  return h('div', { class: 'decision-reasons', testid: 'reasons' },
+    h(H, null, t('reason.heading')),
+    h('ul', { class: 'reason-list' }, reasons.map((r) => h('li', { class: ['reason', r.met ? 'is-met' : 'is-missed'], dataset: { code: r.code, met: String(!!r.met) } },
+      icon(r.met ? 'check' : 'object'),
+      h('span', { class: 'sr-only' }, r.met ? t('reason.metWord') : t('reason.missedWord')),
+      h('span', null, reasonText(r))))));
 }
 
 // ---------------------------------------------------------------- rounds and notes
