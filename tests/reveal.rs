@@ -273,3 +273,29 @@ async fn every_sentence_follows_the_connections_language() {
     odd.expect_error("bad_message").await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_link_page_and_its_qr_need_the_host_token_in_a_header() {
+    let server = start("host-link").await;
+    let addr = server.addr;
+    let (code, token) = create_room(addr, json!({"scenario": "skatebaan"})).await;
+    // The page itself is the host page for any well-formed code, lower case or spaced.
+    for path in [format!("/host/{code}"), format!("/host/{}", code.to_lowercase())] {
+        let (s, body, _) = request(addr, "GET", &path, &[], "").await;
+        assert_eq!(s, 200, "{path}");
+        assert!(body.contains("/assets/js/host.js"), "{path} is the host page");
+    }
+    assert_eq!(request(addr, "GET", "/host/AEIOU", &[], "").await.0, 404);
+    let qr = format!("/api/rooms/{code}/host-qr.svg");
+    assert_eq!(request(addr, "GET", &qr, &[], "").await.0, 401);
+    assert_eq!(request(addr, "GET", &qr, &[("Authorization", "Bearer not-the-token")], "").await.0, 401);
+    let auth = format!("Bearer {token}");
+    let (s, svg, head) = request(addr, "GET", &qr, &[("Authorization", &auth)], "").await;
+    assert_eq!(s, 200);
+    assert!(svg.starts_with("<?xml") || svg.contains("<svg"), "{svg:.80}");
+    let head = head.to_lowercase();
+    assert!(head.contains("cache-control: no-store"), "{head}");
+    assert!(head.contains("content-type: image/svg+xml"), "{head}");
+    assert_eq!(request(addr, "GET", "/api/rooms/BBBBB/host-qr.svg", &[("Authorization", &auth)], "").await.0, 404);
+    server.stop().await;
+}
