@@ -299,3 +299,37 @@ async fn the_host_link_page_and_its_qr_need_the_host_token_in_a_header() {
     assert_eq!(request(addr, "GET", "/api/rooms/BBBBB/host-qr.svg", &[("Authorization", &auth)], "").await.0, 404);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_phones_editing_one_proposal_lose_no_text() {
+    let server = start("stale").await;
+    let addr = server.addr;
+    let (code, token) =
+        create_room(addr, json!({"scenario_toml": case("rule = \"majority\""), "options": {"tables": 1}})).await;
+    let mut host = Client::host(addr, &code, &token).await;
+    let mut a = Client::join(addr, &code, "Anna", None).await.0;
+    let mut b = Client::join(addr, &code, "Bram", None).await.0;
+    Client::join(addr, &code, "Cas", None).await;
+    host.ok(json!({"type": "start"})).await;
+    host.ok(json!({"type": "next"})).await;
+    a.view_until("the proposal round", |v| v["phase"]["kind"] == "proposal").await;
+    b.view_until("the proposal round", |v| v["phase"]["kind"] == "proposal").await;
+    let first = a.ok(json!({"type": "propose", "text": "Een bank bij de bushalte", "base": 0})).await;
+    assert_eq!(first["tables"][0]["proposal"]["version"], 1);
+    // Both open the editor on version 1 and type at once; Anna saves first.
+    let long = "Een bank bij de bushalte, met leuningen, en een prullenbak ernaast. ".repeat(3);
+    a.ok(json!({"type": "propose", "text": long.trim(), "base": 1})).await;
+    let e = b.command(json!({"type": "propose", "text": "Twee banken", "base": 1})).await;
+    assert_eq!(e["type"], "error");
+    assert_eq!(e["code"], "stale_proposal");
+    assert_eq!(e["current"]["text"], long.trim());
+    assert_eq!(e["current"]["version"], 2);
+    assert_eq!(e["current"]["by"], a.view["you"]["player_id"]);
+    let v = host.view_until("Anna's version", |v| v["tables"][0]["proposal"]["version"] == 2).await;
+    assert_eq!(v["tables"][0]["proposal"]["text"], long.trim(), "Bram's text overwrote nothing");
+    // Bram merges on the new version: accepted.
+    let merged = format!("{} Twee banken.", long.trim());
+    let v = b.ok(json!({"type": "propose", "text": merged, "base": 2})).await;
+    assert_eq!(v["tables"][0]["proposal"]["version"], 3);
+    server.stop().await;
+}

@@ -30,10 +30,12 @@ pub enum ErrorCode {
     /// Version 2: the room's stored log stops replaying at some command; the room is
     /// shown as it was up to there, and takes no more commands.
     RoomReadOnly,
+    /// Version 2: a `propose` written on an older version of the table's proposal.
+    StaleProposal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::BadMessage,
         ErrorCode::TooLarge,
         ErrorCode::RateLimited,
@@ -51,6 +53,7 @@ impl ErrorCode {
         ErrorCode::ServerBusy,
         ErrorCode::StorageUnavailable,
         ErrorCode::RoomReadOnly,
+        ErrorCode::StaleProposal,
     ];
 
     pub fn code(self) -> &'static str {
@@ -72,6 +75,7 @@ impl ErrorCode {
             ErrorCode::ServerBusy => "server_busy",
             ErrorCode::StorageUnavailable => "storage_unavailable",
             ErrorCode::RoomReadOnly => "room_read_only",
+            ErrorCode::StaleProposal => "stale_proposal",
         }
     }
 
@@ -117,6 +121,12 @@ impl ErrorCode {
             }
             (RoomReadOnly, Language::Nl) => "Dit spel kun je alleen nog bekijken. Spelen kan niet meer.",
             (RoomReadOnly, Language::En) => "You can only look at this game now. It can no longer be played.",
+            (StaleProposal, Language::Nl) => {
+                "Iemand anders heeft het voorstel net veranderd. Jouw tekst is nog niet opgeslagen. Kijk naar beide teksten."
+            }
+            (StaleProposal, Language::En) => {
+                "Someone else just changed the proposal. Your text is not saved yet. Look at both texts."
+            }
         }
     }
 }
@@ -166,6 +176,8 @@ pub enum GameError {
     InvalidName,
     #[error("not enough players")]
     NotEnoughPlayers,
+    #[error("the proposal changed since this text was written")]
+    StaleProposal,
 }
 
 impl GameError {
@@ -180,6 +192,7 @@ impl GameError {
             GameError::NameTaken => ErrorCode::NameTaken,
             GameError::InvalidName => ErrorCode::InvalidName,
             GameError::NotEnoughPlayers => ErrorCode::NotEnoughPlayers,
+            GameError::StaleProposal => ErrorCode::StaleProposal,
         }
     }
 

@@ -154,6 +154,10 @@ pub enum Command {
     },
     Propose {
         text: String,
+        /// Version 2: the table's proposal version this text was written on (0: none yet);
+        /// a different current version refuses it with `stale_proposal`.
+        #[serde(default)]
+        base: Option<usize>,
     },
     Vote {
         choice: String,
@@ -628,7 +632,7 @@ impl Game {
                 Ok(vec![])
             }
             (Actor::Player(id), Command::Note { kind, text }) => self.note(id, kind, text),
-            (Actor::Player(id), Command::Propose { text }) => self.propose(id, text),
+            (Actor::Player(id), Command::Propose { text, base }) => self.propose(id, text, *base),
             (Actor::Player(id), Command::Vote { choice, condition, reason }) => {
                 self.vote(id, choice, condition.as_deref(), reason.as_deref())
             }
@@ -1023,7 +1027,7 @@ impl Game {
         Ok(vec![])
     }
 
-    fn propose(&mut self, id: PlayerId, text: &str) -> Result<Vec<Event>, GameError> {
+    fn propose(&mut self, id: PlayerId, text: &str, base: Option<usize>) -> Result<Vec<Event>, GameError> {
         let Stage::Round(i) = self.stage else { return Err(GameError::WrongPhase) };
         let round = &self.scenario.rounds[i];
         if round.kind != RoundKind::Proposal {
@@ -1038,6 +1042,10 @@ impl Game {
             return Err(GameError::WrongPhase);
         }
         let text = clean_text(text, MAX_PROPOSAL)?;
+        // Someone else changed the text since this player's copy: nothing is overwritten.
+        if base.is_some_and(|b| b != self.tables[t].proposals.len()) {
+            return Err(GameError::StaleProposal);
+        }
         self.tables[t].proposals.push(Proposal { text, by: id, round: i });
         Ok(vec![])
     }

@@ -191,7 +191,7 @@ pub fn any_command() -> impl Strategy<Value = Command> {
         Just(Command::Ready),
         (prop::sample::select(vec!["value", "condition", "idea", "question", "x"]), text.clone())
             .prop_map(|(k, t)| Command::Note { kind: k.to_string(), text: t }),
-        text.clone().prop_map(|t| Command::Propose { text: t }),
+        text.clone().prop_map(|t| Command::Propose { text: t, base: None }),
         (choice, prop::option::of(text.clone()), prop::option::of(text))
             .prop_map(|(c, condition, reason)| Command::Vote { choice: c.to_string(), condition, reason }),
         Just(Command::Leave),

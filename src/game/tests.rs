@@ -184,21 +184,24 @@ fn only_listed_proposers_may_propose_and_every_version_is_kept() {
     let mut g = at_round(2);
     let civil = with_role(&g, Role::CivilServant)[0];
     let resident = with_role(&g, Role::Resident)[0];
-    assert_eq!(err(g.apply(civil, &Command::Propose { text: "Ik".into() }, 0)), ErrorCode::NotAllowed);
-    g.apply(resident, &Command::Propose { text: "Versie 1".into() }, 0).unwrap();
-    g.apply(resident, &Command::Propose { text: "Versie 2".into() }, 0).unwrap();
+    assert_eq!(err(g.apply(civil, &Command::Propose { text: "Ik".into(), base: None }, 0)), ErrorCode::NotAllowed);
+    g.apply(resident, &Command::Propose { text: "Versie 1".into(), base: None }, 0).unwrap();
+    g.apply(resident, &Command::Propose { text: "Versie 2".into(), base: None }, 0).unwrap();
     assert_eq!(g.tables()[0].proposals.len(), 2);
     assert_eq!(g.tables()[0].proposal().unwrap().text, "Versie 2");
-    assert_eq!(err(g.apply(resident, &Command::Propose { text: "x".repeat(2001) }, 0)), ErrorCode::InvalidInput);
+    assert_eq!(
+        err(g.apply(resident, &Command::Propose { text: "x".repeat(2001), base: None }, 0)),
+        ErrorCode::InvalidInput
+    );
     host(&mut g, Command::Next).unwrap();
-    assert_eq!(err(g.apply(resident, &Command::Propose { text: "Laat".into() }, 0)), ErrorCode::WrongPhase);
+    assert_eq!(err(g.apply(resident, &Command::Propose { text: "Laat".into(), base: None }, 0)), ErrorCode::WrongPhase);
 }
 
 #[test]
 fn votes_need_condition_or_reason_and_replace_each_other() {
     let mut g = at_round(2);
     let resident = with_role(&g, Role::Resident)[0];
-    g.apply(resident, &Command::Propose { text: "Een nieuwe baan".into() }, 0).unwrap();
+    g.apply(resident, &Command::Propose { text: "Een nieuwe baan".into(), base: None }, 0).unwrap();
     host(&mut g, Command::Next).unwrap();
     assert_eq!(err(g.apply(p(1), &vote("support_if", None, None), 0)), ErrorCode::InvalidInput);
     assert_eq!(err(g.apply(p(1), &vote("object", None, Some(" ")), 0)), ErrorCode::InvalidInput);
@@ -226,7 +229,7 @@ fn a_table_without_a_proposal_sits_out_the_vote() {
 fn a_decided_table_sits_out_later_rounds_and_its_decision_stands() {
     let mut g = at_round(2);
     let resident = with_role(&g, Role::Resident)[0];
-    g.apply(resident, &Command::Propose { text: "Plan".into() }, 0).unwrap();
+    g.apply(resident, &Command::Propose { text: "Plan".into(), base: None }, 0).unwrap();
     host(&mut g, Command::Next).unwrap();
     for i in 1..=4 {
         g.apply(p(i), &vote("support_if", Some(&format!("Voorwaarde {i}")), None), 0).unwrap();
@@ -236,7 +239,10 @@ fn a_decided_table_sits_out_later_rounds_and_its_decision_stands() {
     assert!(d.reached);
     assert_eq!(d.conditions.len(), 4);
     assert_eq!(d.proposal, "Plan");
-    assert_eq!(err(g.apply(resident, &Command::Propose { text: "Nog een".into() }, 0)), ErrorCode::WrongPhase);
+    assert_eq!(
+        err(g.apply(resident, &Command::Propose { text: "Nog een".into(), base: None }, 0)),
+        ErrorCode::WrongPhase
+    );
     host(&mut g, Command::Next).unwrap();
     assert_eq!(err(g.apply(p(1), &vote("object", None, Some("Toch niet")), 0)), ErrorCode::WrongPhase);
     host(&mut g, Command::Next).unwrap();
@@ -247,7 +253,7 @@ fn a_decided_table_sits_out_later_rounds_and_its_decision_stands() {
 fn end_tallies_an_open_vote_round() {
     let mut g = at_round(2);
     let resident = with_role(&g, Role::Resident)[0];
-    g.apply(resident, &Command::Propose { text: "Plan".into() }, 0).unwrap();
+    g.apply(resident, &Command::Propose { text: "Plan".into(), base: None }, 0).unwrap();
     host(&mut g, Command::Next).unwrap();
     g.apply(p(1), &vote("object", None, Some("Nee")), 0).unwrap();
     host(&mut g, Command::End).unwrap();
@@ -270,7 +276,7 @@ fn the_last_next_finishes_the_room() {
 fn kicking_drops_the_open_vote_and_the_seat() {
     let mut g = at_round(2);
     let resident = with_role(&g, Role::Resident)[0];
-    g.apply(resident, &Command::Propose { text: "Plan".into() }, 0).unwrap();
+    g.apply(resident, &Command::Propose { text: "Plan".into(), base: None }, 0).unwrap();
     host(&mut g, Command::Next).unwrap();
     g.apply(p(2), &vote("object", None, Some("Nee")), 0).unwrap();
     assert_eq!(err(host(&mut g, Command::Kick { player_id: "p9".into() })), ErrorCode::InvalidInput);
@@ -310,7 +316,7 @@ fn a_late_joiner_is_seated_at_the_smallest_table() {
 fn views_keep_goals_and_open_votes_with_their_owner() {
     let mut g = at_round(2);
     let resident = with_role(&g, Role::Resident)[0];
-    g.apply(resident, &Command::Propose { text: "Plan".into() }, 0).unwrap();
+    g.apply(resident, &Command::Propose { text: "Plan".into(), base: None }, 0).unwrap();
     host(&mut g, Command::Next).unwrap();
     g.apply(p(1), &vote("object", None, Some("GEHEIM-BEZWAAR")), 0).unwrap();
     let me = json(&g, Viewer::Player(PlayerId(1)));
@@ -368,7 +374,7 @@ fn a_secret_ballot_never_pairs_a_voter_with_a_choice() {
     host(&mut g, Command::Next).unwrap();
     host(&mut g, Command::Next).unwrap();
     let resident = with_role(&g, Role::Resident)[0];
-    g.apply(resident, &Command::Propose { text: "Plan".into() }, 0).unwrap();
+    g.apply(resident, &Command::Propose { text: "Plan".into(), base: None }, 0).unwrap();
     host(&mut g, Command::Next).unwrap();
     g.apply(p(1), &vote("support", None, None), 0).unwrap();
     assert!(json(&g, Viewer::Host)["tables"][0]["players"][0].get("vote").is_none());
@@ -619,7 +625,7 @@ proptest! {
                         3 => Command::Vote { choice: "abstain".into(), condition: None, reason: None },
                         _ => continue,
                     },
-                    Some(RoundKind::Proposal) => Command::Propose { text: format!("voorstel {i}") },
+                    Some(RoundKind::Proposal) => Command::Propose { text: format!("voorstel {i}"), base: None },
                     Some(RoundKind::Discussion) => Command::Note { kind: "value".into(), text: format!("notitie {i}") },
                     _ => Command::Ready,
                 };
@@ -737,7 +743,7 @@ fn play_randomly(scenario: std::sync::Arc<crate::scenario::Scenario>, n: usize, 
                     {
                         continue;
                     }
-                    Command::Propose { text: format!("Voorstel {}", rng.random_range(0..100)) }
+                    Command::Propose { text: format!("Voorstel {}", rng.random_range(0..100)), base: None }
                 }
                 crate::scenario::RoundKind::Budget => {
                     let ids: Vec<String> =
@@ -1071,7 +1077,7 @@ fn in_vote_round(n: usize, tables: u32, options: RoomOptions) -> Game {
     host(&mut g, Command::Next).unwrap();
     for t in 0..g.tables().len() {
         let writer = g.seated(t).find(|p| p.role == Some(Role::Resident)).unwrap().id;
-        g.apply(Actor::Player(writer), &Command::Propose { text: format!("Plan {t}") }, 0).unwrap();
+        g.apply(Actor::Player(writer), &Command::Propose { text: format!("Plan {t}"), base: None }, 0).unwrap();
     }
     host(&mut g, Command::Next).unwrap();
     assert_eq!(g.phase_kind(), "vote");
@@ -1203,8 +1209,8 @@ fn the_screen_sees_notes_and_proposals_only_with_screen_notes_and_never_hidden_n
         }
         host(&mut g, Command::Next).unwrap();
         let writer = with_role(&g, Role::Resident)[0];
-        g.apply(writer, &Command::Propose { text: "Eerste".into() }, 0).unwrap();
-        g.apply(writer, &Command::Propose { text: "Tweede".into() }, 0).unwrap();
+        g.apply(writer, &Command::Propose { text: "Eerste".into(), base: None }, 0).unwrap();
+        g.apply(writer, &Command::Propose { text: "Tweede".into(), base: None }, 0).unwrap();
         let v = json(&g, Viewer::Screen);
         if screen_notes {
             assert_eq!(
@@ -1233,4 +1239,26 @@ fn reveal_counts_a_budget_round_once_and_closes_its_ballots() {
     host(&mut g, Command::Reveal { table: None }).unwrap();
     host(&mut g, Command::Next).unwrap();
     assert_eq!(g.budgets().len(), 1, "next does not count it again");
+}
+
+#[test]
+fn a_proposal_written_on_an_old_version_is_refused_and_overwrites_nothing() {
+    let mut g = at_round(2);
+    let resident = with_role(&g, Role::Resident)[0];
+    let propose = |text: &str, base: Option<usize>| Command::Propose { text: text.into(), base };
+    assert_eq!(
+        err(g.apply(resident, &propose("Eerste", Some(1)), 0)),
+        ErrorCode::StaleProposal,
+        "there is no version 1 yet"
+    );
+    g.apply(resident, &propose("Eerste", Some(0)), 0).unwrap();
+    g.apply(resident, &propose("Tweede", Some(1)), 0).unwrap();
+    assert_eq!(err(g.apply(resident, &propose("Op de oude versie", Some(1)), 0)), ErrorCode::StaleProposal);
+    assert_eq!(g.tables()[0].proposal().unwrap().text, "Tweede", "nothing was overwritten");
+    // Text is checked before the version: an empty text is invalid_input either way.
+    assert_eq!(err(g.apply(resident, &propose(" ", Some(1)), 0)), ErrorCode::InvalidInput);
+    // Without base the last write wins, as in version 1.
+    g.apply(resident, &propose("Zonder basis", None), 0).unwrap();
+    assert_eq!(g.tables()[0].proposals.len(), 3);
+    assert_eq!(json(&g, Viewer::Host)["tables"][0]["proposal"]["version"], 3);
 }

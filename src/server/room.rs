@@ -15,7 +15,7 @@ use tracing::{error, info, warn};
 
 use super::outbox::Conn;
 use super::tokens::{hash_token, new_token, token_matches};
-use super::wire::{As, Frame, ServerMsg, SessionMsg};
+use super::wire::{As, CurrentProposal, Frame, ServerMsg, SessionMsg};
 use super::{App, now_ms};
 use crate::game::{Actor, Command, ErrorCode, Event, Game, GameError, Lens, PlayerId, Viewer};
 use crate::scenario::Language;
@@ -158,7 +158,7 @@ enum RoomMsg {
 
 /// An error message for a person, with the id of the message it answers.
 pub fn error_json(code: ErrorCode, message: &str, id: Option<&Value>) -> String {
-    ServerMsg::Error { code, message, id }.text()
+    ServerMsg::Error { code, message, id, current: None }.text()
 }
 
 /// Why a room refused a command.
@@ -337,6 +337,14 @@ impl Room {
     }
 
     /// Notes whether the store works; the host's banner follows it.
+    /// The proposal at player `p`'s table now, as `stale_proposal` sends it.
+    fn current_proposal(&self, p: PlayerId) -> Option<CurrentProposal> {
+        let t = self.game.player(p)?.table?;
+        let table = &self.game.tables()[t];
+        let last = table.proposal()?;
+        Some(CurrentProposal { text: last.text.clone(), by: last.by, version: table.proposals.len() })
+    }
+
     /// The language of the sentences for connection `conn`: its own, else the room's.
     fn lang_of(&self, conn: u64) -> Language {
         self.langs.get(&conn).copied().unwrap_or(self.game.language())
@@ -364,7 +372,13 @@ impl Room {
                 };
                 if let Some(err) = self.command(actor, command, id.clone().map(|i| (conn, i)), received).await {
                     self.app.metrics.error(err.code().code());
-                    c.send(error_json(err.code(), &err.message(self.lang_of(conn)), id.as_ref()));
+                    // A stale proposal comes with the text as it is now, so nothing is lost.
+                    let current = match (err, viewer) {
+                        (Refused::Game(GameError::StaleProposal), Viewer::Player(p)) => self.current_proposal(p),
+                        _ => None,
+                    };
+                    let message = err.message(self.lang_of(conn));
+                    c.send(ServerMsg::Error { code: err.code(), message: &message, id: id.as_ref(), current }.text());
                 }
             }
             RoomMsg::Closed { conn } => {

@@ -75,6 +75,14 @@ impl SessionMsg {
     }
 }
 
+/// The table's current proposal, sent with `stale_proposal` so the writer can compare.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CurrentProposal {
+    pub text: String,
+    pub by: PlayerId,
+    pub version: usize,
+}
+
 /// Anything a client may send (for the schema; decoding dispatches on `type`). Every
 /// message may also carry `"id"`: a string or a number, echoed on the answer.
 #[derive(JsonSchema)]
@@ -146,6 +154,9 @@ pub enum ServerMsg<'a> {
         message: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<&'a Value>,
+        /// Version 2, with `stale_proposal`: the table's proposal as it is now.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        current: Option<CurrentProposal>,
     },
     /// Another connection took over this identity; the socket closes.
     Replaced,
