@@ -266,3 +266,37 @@ async fn no_response_carries_a_stack_trace_or_a_path() {
     assert!(text.contains("\"error\":\"too_large\""), "{text}");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn look_alike_names_and_invisible_text_are_refused_or_cleaned() {
+    let server = start("look-alike").await;
+    let addr = server.addr;
+    let (code, token) = create_room(addr, json!({"scenario": "skatebaan", "options": {"tables": 1}})).await;
+    let (mut anna, _, _) = Client::join(addr, &code, "Anna", None).await;
+    // A Cyrillic А, in upper or lower case, looks like Anna: taken.
+    for name in ["\u{0410}nna", "\u{0430}nna", "ANNA"] {
+        let mut c = Client::connect(addr).await;
+        c.send(json!({"type": "join", "room": code, "name": name})).await;
+        c.expect_error("name_taken").await;
+    }
+    // Invisible characters after the name, or a name of nothing visible: invalid.
+    for name in
+        ["Anna\u{034F}", "Anna\u{FE0F}", "Anna\u{061C}", "\u{3164}\u{3164}\u{3164}", "\u{2800}\u{2800}", "Bo\u{202E}b"]
+    {
+        let mut c = Client::connect(addr).await;
+        c.send(json!({"type": "join", "room": code, "name": name})).await;
+        c.expect_error("invalid_name").await;
+    }
+    Client::join(addr, &code, "Bram", None).await;
+    Client::join(addr, &code, "Cas", None).await;
+    let mut host = Client::host(addr, &code, &token).await;
+    host.ok(json!({"type": "start"})).await;
+    host.ok(json!({"type": "next"})).await;
+    anna.view_until("the discussion", |v| v["phase"]["kind"] == "discussion").await;
+    // Control and bidirectional characters are removed, line breaks stay; a note of only
+    // zero-width characters is empty.
+    let v = anna.ok(json!({"type": "note", "kind": "value", "text": "Veilig\u{0000} \u{001B}[31mspelen\u{202E}\nook 's avonds"})).await;
+    assert_eq!(v["tables"][0]["notes"][0]["text"], "Veilig [31mspelen\nook 's avonds");
+    anna.refused(json!({"type": "note", "kind": "value", "text": "\u{200B}\u{200B}\u{FEFF}"}), "invalid_input").await;
+    server.stop().await;
+}

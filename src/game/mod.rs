@@ -7,6 +7,7 @@ mod deal;
 mod error;
 pub mod shuffle;
 mod tally;
+pub mod text;
 mod view;
 
 use std::sync::Arc;
@@ -471,10 +472,19 @@ pub struct Game {
     closed_ballots: Vec<ClosedBallots>,
     /// During a replay only: what was stored with the command being replayed.
     sealed: Option<Sealed>,
+    /// The rules version the room plays by ([`shuffle::RULES_VERSION`]); from 2 on, names
+    /// and texts are cleaned by [`text`].
+    rules: u32,
 }
 
 impl Game {
+    /// A new room under the current rules.
     pub fn new(scenario: Arc<Scenario>, options: RoomOptions, seed: u64) -> Game {
+        Game::with_rules(scenario, options, seed, shuffle::RULES_VERSION)
+    }
+
+    /// A room recorded under rules version `rules` (a replay of an older room keeps its rules).
+    pub fn with_rules(scenario: Arc<Scenario>, options: RoomOptions, seed: u64, rules: u32) -> Game {
         let decks = Role::ALL.map(|r| Deck::new(scenario.roles.get(r).cards.len()));
         let mut rule = scenario.decision.resolve();
         rule.secret_ballot = options.secret_ballot.unwrap_or(rule.secret_ballot);
@@ -495,6 +505,7 @@ impl Game {
             budgets: Vec::new(),
             closed_ballots: Vec::new(),
             sealed: None,
+            rules,
             scenario,
         }
     }
@@ -707,13 +718,22 @@ impl Game {
         if self.active_players() >= MAX_PLAYERS {
             return Err(GameError::RoomFull);
         }
-        let name = clean_name(name).ok_or(GameError::InvalidName)?;
+        let strict = self.rules >= 2;
+        let name = if strict { text::clean_name(name, MAX_NAME) } else { clean_name(name) };
+        let name = name.ok_or(GameError::InvalidName)?;
         let real_role = match real_role {
             None => None,
             Some(r) => Some(parse_role(r).ok_or(GameError::InvalidInput(InputProblem::UnknownValue))?),
         };
-        let lower = name.to_lowercase();
-        if self.players.iter().any(|p| p.active() && p.name.to_lowercase() == lower) {
+        // Under rules 2 a name is taken when it looks like an active player's (its skeleton).
+        let taken = if strict {
+            let key = text::name_key(&name);
+            self.players.iter().any(|p| p.active() && text::name_key(&p.name) == key)
+        } else {
+            let lower = name.to_lowercase();
+            self.players.iter().any(|p| p.active() && p.name.to_lowercase() == lower)
+        };
+        if taken {
             return Err(GameError::NameTaken);
         }
         let id = PlayerId(self.players.len() as u32 + 1);
@@ -1021,7 +1041,7 @@ impl Game {
         let kind = parse_note_kind(kind)
             .filter(|k| round.note_kinds().contains(k))
             .ok_or(GameError::InvalidInput(InputProblem::NoteKindNotAllowed))?;
-        let text = clean_text(text, MAX_NOTE)?;
+        let text = self.clean_text(text, MAX_NOTE)?;
         let t = self.players[idx(id)].table.ok_or(GameError::WrongPhase)?;
         self.tables[t].notes.push(Note { player: id, round: i, kind, text, hidden: false });
         Ok(vec![])
@@ -1041,7 +1061,7 @@ impl Game {
         if !self.table_takes_part(t) {
             return Err(GameError::WrongPhase);
         }
-        let text = clean_text(text, MAX_PROPOSAL)?;
+        let text = self.clean_text(text, MAX_PROPOSAL)?;
         // Someone else changed the text since this player's copy: nothing is overwritten.
         if base.is_some_and(|b| b != self.tables[t].proposals.len()) {
             return Err(GameError::StaleProposal);
@@ -1065,25 +1085,25 @@ impl Game {
             return Err(GameError::WrongPhase);
         }
         let choice = parse_choice(choice).ok_or(GameError::InvalidInput(InputProblem::UnknownValue))?;
-        let vote = match choice {
-            Choice::SupportIf => Vote {
-                choice,
-                condition: Some(clean_text(
-                    condition.ok_or(GameError::InvalidInput(InputProblem::ConditionMissing))?,
-                    MAX_NOTE,
-                )?),
-                reason: None,
-            },
-            Choice::Object => Vote {
-                choice,
-                condition: None,
-                reason: Some(clean_text(
-                    reason.ok_or(GameError::InvalidInput(InputProblem::ReasonMissing))?,
-                    MAX_NOTE,
-                )?),
-            },
-            _ => Vote { choice, condition: None, reason: None },
-        };
+        let vote =
+            match choice {
+                Choice::SupportIf => Vote {
+                    choice,
+                    condition: Some(self.clean_text(
+                        condition.ok_or(GameError::InvalidInput(InputProblem::ConditionMissing))?,
+                        MAX_NOTE,
+                    )?),
+                    reason: None,
+                },
+                Choice::Object => Vote {
+                    choice,
+                    condition: None,
+                    reason: Some(
+                        self.clean_text(reason.ok_or(GameError::InvalidInput(InputProblem::ReasonMissing))?, MAX_NOTE)?,
+                    ),
+                },
+                _ => Vote { choice, condition: None, reason: None },
+            };
         self.players[idx(id)].vote = Some(vote);
         // With auto_reveal, the vote that completes a table tallies it.
         if self.options.auto_reveal
@@ -1158,13 +1178,22 @@ fn parse_choice(s: &str) -> Option<Choice> {
     Choice::ALL.into_iter().find(|c| c.code() == s)
 }
 
-/// A text of 1..=max characters after trimming.
-fn clean_text(text: &str, max: usize) -> Result<String, GameError> {
-    let t = text.trim();
-    match t.chars().count() {
-        0 => Err(GameError::InvalidInput(InputProblem::EmptyText)),
-        n if n > max => Err(GameError::InvalidInput(InputProblem::TextTooLong { max })),
-        _ => Ok(t.to_string()),
+impl Game {
+    /// A text of 1..=max characters after trimming; under rules 2 first stripped of control
+    /// and invisible characters (so zero-width-only text is empty).
+    fn clean_text(&self, text: &str, max: usize) -> Result<String, GameError> {
+        let stripped;
+        let t = if self.rules >= 2 {
+            stripped = text::strip(text);
+            stripped.as_str()
+        } else {
+            text.trim()
+        };
+        match t.chars().count() {
+            0 => Err(GameError::InvalidInput(InputProblem::EmptyText)),
+            n if n > max => Err(GameError::InvalidInput(InputProblem::TextTooLong { max })),
+            _ => Ok(t.to_string()),
+        }
     }
 }
 

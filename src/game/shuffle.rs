@@ -25,8 +25,11 @@
 use rand::Rng;
 use rand::rngs::ChaCha8Rng;
 
-/// The rules version of rooms created by this build (stored with each room).
-pub const RULES_VERSION: u32 = 1;
+/// The rules version of rooms created by this build (stored with each room). 1: the
+/// shuffle below. 2 (2026-11-30): the same shuffle; names and texts are cleaned by
+/// `game::text` (no control or invisible characters, names unique on what they look
+/// like). A replay plays a room by the rules it was recorded under.
+pub const RULES_VERSION: u32 = 2;
 
 /// A room's generator. rand's `ChaCha8Rng` is not `Clone`; a room checks a command on a
 /// copy of its game before the command is stored, so the copy goes through the

@@ -43,7 +43,7 @@ pub fn replay(stored: &StoredRoom) -> Result<Replayed, String> {
     }
     let scenario = scenario::parse(&rec.scenario_toml)
         .map_err(|p| format!("its scenario no longer reads: {}", p.first().map_or("", |p| p.message.as_str())))?;
-    let mut game = Game::new(Arc::new(scenario), rec.options.clone(), rec.seed);
+    let mut game = Game::with_rules(Arc::new(scenario), rec.options.clone(), rec.seed, rec.rules_version);
     let mut tokens = HashMap::new();
     let mut last_ms = rec.created_ms;
     let mut seq = 0;
