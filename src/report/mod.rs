@@ -160,7 +160,7 @@ fn markdown(game: &Game, code: &str) -> String {
             let _ = writeln!(
                 out,
                 "- {}{hidden}{gone}: {} ({card}); {} {}",
-                p.name,
+                md(&p.name),
                 role_word(p.role, nl),
                 t("in het echt", "in real life"),
                 role_word(p.real_role, nl)
@@ -185,7 +185,7 @@ fn markdown(game: &Game, code: &str) -> String {
                 } else {
                     ""
                 };
-                let _ = writeln!(out, "- ({}) {}: {}{mark}", n.kind.code(), name(game, n.player), n.text);
+                let _ = writeln!(out, "- ({}) {}: {}{mark}", n.kind.code(), md(&name(game, n.player)), md(&n.text));
             }
             for (v, p) in proposals.iter().enumerate() {
                 let _ = writeln!(
@@ -193,10 +193,10 @@ fn markdown(game: &Game, code: &str) -> String {
                     "\n{} {} ({}):\n",
                     t("Voorstel, versie", "Proposal, version"),
                     v + 1,
-                    name(game, p.by)
+                    md(&name(game, p.by))
                 );
                 for line in p.text.lines() {
-                    let _ = writeln!(out, "> {line}");
+                    let _ = writeln!(out, "> {}", md(line));
                 }
             }
             for d in decisions {
@@ -260,19 +260,19 @@ fn markdown(game: &Game, code: &str) -> String {
                 if !d.conditions.is_empty() {
                     let _ = writeln!(out, "\n{}:", t("Voorwaarden (ja, mits)", "Conditions (yes, if)"));
                     for c in &d.conditions {
-                        let _ = writeln!(out, "- {c}");
+                        let _ = writeln!(out, "- {}", md(c));
                     }
                 }
                 if !d.objections.is_empty() {
                     let _ = writeln!(out, "\n{}:", t("Bezwaren", "Objections"));
                     for c in &d.objections {
-                        let _ = writeln!(out, "- {c}");
+                        let _ = writeln!(out, "- {}", md(c));
                     }
                 }
                 if !game.rule().secret_ballot {
                     let _ = writeln!(out, "\n{}:", t("Wie stemde wat", "Who voted what"));
                     for (id, _, v) in &d.votes {
-                        let _ = writeln!(out, "- {}: {}", name(game, *id), v.choice.code());
+                        let _ = writeln!(out, "- {}: {}", md(&name(game, *id)), v.choice.code());
                     }
                 }
             }
@@ -352,11 +352,47 @@ fn budget_markdown(game: &Game, out: &mut String) {
     }
 }
 
-/// One CSV cell: quoted when needed, and a leading `=`, `+`, `-` or `@` neutralised so a
-/// spreadsheet never runs a participant's text as a formula.
+/// A participant's text inside `report.md`: every character Markdown or HTML could act on
+/// is escaped, and a line break continues the same list item, so a note can never add a
+/// heading, a link, an image, raw HTML or a fake "Supported decision reached." line.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.' | '!' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether a spreadsheet would read text starting with `c` as a formula.
+fn formula_start(c: char) -> bool {
+    matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')
+}
+
+/// One CSV cell: quoted when needed, and neutralised with `'` so a spreadsheet never runs
+/// a participant's text as a formula: at the start, and right after every `;` or `,`
+/// (a Dutch spreadsheet splits on `;`, so `x;=1+1` would otherwise become a formula).
 fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    let mut safe = String::with_capacity(s.len() + 2);
+    let mut prev: Option<char> = None;
+    for c in s.chars() {
+        if formula_start(c) && prev.is_none_or(|p| p == ';' || p == ',') {
+            safe.push('\'');
+        }
+        safe.push(c);
+        prev = Some(c);
+    }
+    if safe.contains([',', ';', '"', '\n', '\r']) { format!("\"{}\"", safe.replace('"', "\"\"")) } else { safe }
 }
 
 fn csv(game: &Game) -> String {
@@ -483,4 +519,30 @@ pub fn cli(code: &str, data_dir: &Path, database: Option<&Path>, format: &str) -
 /// so a participant's text can never move the cursor, change colours or ring the bell.
 pub fn printable(text: &str) -> String {
     text.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{FFFD}' } else { c }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_and_html_in_a_note_stay_text() {
+        let note = "ok\n## Decision\n**Supported decision reached.**\n![x](http://evil.example/a.png)<script>alert(1)</script>";
+        let out = md(note);
+        assert!(!out.contains('\n'), "no new line, so no new heading or paragraph: {out}");
+        assert!(!out.contains("<script>") && !out.contains("](http"), "{out}");
+        assert!(out.contains("\\#\\# Decision") && out.contains("\\*\\*Supported decision reached\\.\\*\\*"), "{out}");
+        assert_eq!(md("a_b"), "a\\_b");
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula_even_after_a_separator() {
+        assert_eq!(cell("=1+1"), "'=1+1");
+        assert_eq!(cell("x;=1+1"), "\"x;'=1+1\"");
+        assert_eq!(cell("x,@SUM(A1)"), "\"x,'@SUM(A1)\"");
+        assert_eq!(cell("\t=cmd"), "'\t=cmd");
+        assert_eq!(cell("-5 graden"), "'-5 graden");
+        assert_eq!(cell("gewoon tekst"), "gewoon tekst");
+        assert_eq!(cell("a \"quote\""), "\"a \"\"quote\"\"\"");
+    }
 }
