@@ -74,10 +74,6 @@ pub struct OutcomeView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ProjectApprovals {
     pub id: String,
-    /// The project's title and cost (extension to PROTOCOL.md's RESULT), so that a client
-    /// can show a result after the budget round, when the phase no longer lists projects.
-    pub title: String,
-    pub cost: u64,
     pub approvals: u32,
     /// Approvals per role; absent under secret ballot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,13 +128,7 @@ pub fn tally(round: usize, budget: &Budget, ballots: &[(Role, Vec<usize>)], secr
                 }
             }
             let approvals = by_role.resident + by_role.civil_servant + by_role.councillor;
-            ProjectApprovals {
-                id: p.id.clone(),
-                title: p.title.clone(),
-                cost: p.cost,
-                approvals,
-                by_role: (!secret).then_some(by_role),
-            }
+            ProjectApprovals { id: p.id.clone(), approvals, by_role: (!secret).then_some(by_role) }
         })
         .collect();
     let funded = match budget.rule {

@@ -32,10 +32,13 @@ pub enum ErrorCode {
     RoomReadOnly,
     /// Version 2: a `propose` written on an older version of the table's proposal.
     StaleProposal,
+    /// Version 2: a room or a player has written as many notes (or proposal versions) as
+    /// a room can hold.
+    LimitReached,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::BadMessage,
         ErrorCode::TooLarge,
         ErrorCode::RateLimited,
@@ -54,6 +57,7 @@ impl ErrorCode {
         ErrorCode::StorageUnavailable,
         ErrorCode::RoomReadOnly,
         ErrorCode::StaleProposal,
+        ErrorCode::LimitReached,
     ];
 
     pub fn code(self) -> &'static str {
@@ -76,6 +80,7 @@ impl ErrorCode {
             ErrorCode::StorageUnavailable => "storage_unavailable",
             ErrorCode::RoomReadOnly => "room_read_only",
             ErrorCode::StaleProposal => "stale_proposal",
+            ErrorCode::LimitReached => "limit_reached",
         }
     }
 
@@ -127,6 +132,8 @@ impl ErrorCode {
             (StaleProposal, Language::En) => {
                 "Someone else just changed the proposal. Your text is not saved yet. Look at both texts."
             }
+            (LimitReached, Language::Nl) => "Er kan hier niets meer bij. Het maximum is bereikt.",
+            (LimitReached, Language::En) => "Nothing more can be added here. The maximum has been reached.",
         }
     }
 }
@@ -178,6 +185,16 @@ pub enum GameError {
     NotEnoughPlayers,
     #[error("the proposal changed since this text was written")]
     StaleProposal,
+    #[error("a limit was reached: {0:?}")]
+    LimitReached(Limit),
+}
+
+/// Which limit a `limit_reached` met: lets the sentence say what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    NotesPerPlayer,
+    NotesPerRoom,
+    ProposalVersions,
 }
 
 impl GameError {
@@ -193,11 +210,34 @@ impl GameError {
             GameError::InvalidName => ErrorCode::InvalidName,
             GameError::NotEnoughPlayers => ErrorCode::NotEnoughPlayers,
             GameError::StaleProposal => ErrorCode::StaleProposal,
+            GameError::LimitReached(_) => ErrorCode::LimitReached,
         }
     }
 
     /// The sentence for a person; for `invalid_input` it says what to fix.
     pub fn message(self, lang: Language) -> String {
+        if let GameError::LimitReached(limit) = self {
+            let nl = lang == Language::Nl;
+            return match (limit, nl) {
+                (Limit::NotesPerPlayer, true) => {
+                    format!(
+                        "Je hebt al {} notities geschreven. Meer kan niet in dit spel.",
+                        super::MAX_NOTES_PER_PLAYER
+                    )
+                }
+                (Limit::NotesPerPlayer, false) => {
+                    format!("You have written {} notes already. No more fit in this game.", super::MAX_NOTES_PER_PLAYER)
+                }
+                (Limit::NotesPerRoom, true) => "Dit spel heeft zoveel notities dat er geen meer bij kan.".into(),
+                (Limit::NotesPerRoom, false) => "This game has so many notes that no more fit.".into(),
+                (Limit::ProposalVersions, true) => {
+                    "Dit voorstel is al heel vaak veranderd. Meer versies kunnen niet. Stem erover.".into()
+                }
+                (Limit::ProposalVersions, false) => {
+                    "This proposal has changed very often. No more versions fit. Vote on it.".into()
+                }
+            };
+        }
         let GameError::InvalidInput(p) = self else { return self.code().message(lang).to_string() };
         let nl = lang == Language::Nl;
         match p {

@@ -19,7 +19,7 @@ use unicode_normalization::UnicodeNormalization;
 
 pub use budget::BudgetResult;
 pub use deal::{Deck, late_seat, seats_per_role, table_count, table_sizes};
-pub use error::{ErrorCode, GameError, InputProblem};
+pub use error::{ErrorCode, GameError, InputProblem, Limit};
 pub use tally::{Choice, Counts, Reason, ReasonKind, Tally};
 pub use view::{Lens, View, Viewer, You};
 
@@ -40,6 +40,16 @@ pub const MAX_PROPOSAL: usize = 2000;
 pub const MAX_EXTEND_SECONDS: i64 = 1800;
 /// Fewest players to start.
 pub const MIN_PLAYERS: usize = 3;
+/// Most notes one player may write in a room (all rounds and tables together).
+pub const MAX_NOTES_PER_PLAYER: usize = 100;
+/// Most notes in a room.
+pub const MAX_NOTES_PER_ROOM: usize = 1500;
+/// Most characters of all notes in a room together. With the other limits this keeps the
+/// largest view (the host's) well below the 4 MiB a connection may have pending (see
+/// `server::ws::tests::the_largest_possible_view_fits_the_write_limit`).
+pub const MAX_NOTE_CHARS_PER_ROOM: usize = 200_000;
+/// Most proposal versions at one table.
+pub const MAX_PROPOSAL_VERSIONS: usize = 100;
 
 /// A player's id within a room, shown as `p1`, `p2`, ...
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -472,6 +482,8 @@ pub struct Game {
     closed_ballots: Vec<ClosedBallots>,
     /// During a replay only: what was stored with the command being replayed.
     sealed: Option<Sealed>,
+    /// Characters of all notes in the room together (for [`MAX_NOTE_CHARS_PER_ROOM`]).
+    note_chars: usize,
     /// The rules version the room plays by ([`shuffle::RULES_VERSION`]); from 2 on, names
     /// and texts are cleaned by [`text`].
     rules: u32,
@@ -505,6 +517,7 @@ impl Game {
             budgets: Vec::new(),
             closed_ballots: Vec::new(),
             sealed: None,
+            note_chars: 0,
             rules,
             scenario,
         }
@@ -1043,6 +1056,17 @@ impl Game {
             .ok_or(GameError::InvalidInput(InputProblem::NoteKindNotAllowed))?;
         let text = self.clean_text(text, MAX_NOTE)?;
         let t = self.players[idx(id)].table.ok_or(GameError::WrongPhase)?;
+        // The caps came with rules version 2; a room recorded before them replays as it was.
+        let capped = self.rules >= 2;
+        let notes = || self.tables.iter().flat_map(|t| t.notes.iter());
+        if capped && notes().filter(|n| n.player == id).count() >= MAX_NOTES_PER_PLAYER {
+            return Err(GameError::LimitReached(Limit::NotesPerPlayer));
+        }
+        let chars = text.chars().count();
+        if capped && (notes().count() >= MAX_NOTES_PER_ROOM || self.note_chars + chars > MAX_NOTE_CHARS_PER_ROOM) {
+            return Err(GameError::LimitReached(Limit::NotesPerRoom));
+        }
+        self.note_chars += chars;
         self.tables[t].notes.push(Note { player: id, round: i, kind, text, hidden: false });
         Ok(vec![])
     }
@@ -1065,6 +1089,9 @@ impl Game {
         // Someone else changed the text since this player's copy: nothing is overwritten.
         if base.is_some_and(|b| b != self.tables[t].proposals.len()) {
             return Err(GameError::StaleProposal);
+        }
+        if self.rules >= 2 && self.tables[t].proposals.len() >= MAX_PROPOSAL_VERSIONS {
+            return Err(GameError::LimitReached(Limit::ProposalVersions));
         }
         self.tables[t].proposals.push(Proposal { text, by: id, round: i });
         Ok(vec![])

@@ -1262,3 +1262,34 @@ fn a_proposal_written_on_an_old_version_is_refused_and_overwrites_nothing() {
     assert_eq!(g.tables()[0].proposals.len(), 3);
     assert_eq!(json(&g, Viewer::Host)["tables"][0]["proposal"]["version"], 3);
 }
+
+#[test]
+fn notes_and_proposal_versions_stop_at_their_limits() {
+    let mut g = at_round(1);
+    for i in 0..MAX_NOTES_PER_PLAYER {
+        g.apply(p(1), &note("value", &format!("Notitie {i}")), 0).unwrap();
+    }
+    let e = g.apply(p(1), &note("value", "Nog een"), 0).unwrap_err();
+    assert_eq!(e, GameError::LimitReached(Limit::NotesPerPlayer));
+    assert_eq!(e.code(), ErrorCode::LimitReached);
+    assert!(e.message(Language::Nl).contains("100 notities"));
+    g.apply(p(2), &note("value", "Een ander mag nog"), 0).unwrap();
+    // Older rooms (rules version 1) replay without the caps they were recorded without.
+    let mut old = Game::with_rules(small(), RoomOptions::default(), 7, 1);
+    for i in 0..4 {
+        old.apply(Actor::Newcomer, &Command::Join { name: format!("Speler {i}"), real_role: None }, 0).unwrap();
+    }
+    old.apply(Actor::Host, &Command::Start, 0).unwrap();
+    old.apply(Actor::Host, &Command::Next, 0).unwrap();
+    for i in 0..=MAX_NOTES_PER_PLAYER {
+        old.apply(p(1), &note("value", &format!("Notitie {i}")), 0).unwrap();
+    }
+    // Proposal versions.
+    let mut g = at_round(2);
+    let resident = with_role(&g, Role::Resident)[0];
+    for i in 0..MAX_PROPOSAL_VERSIONS {
+        g.apply(resident, &Command::Propose { text: format!("Versie {i}"), base: None }, 0).unwrap();
+    }
+    let e = g.apply(resident, &Command::Propose { text: "Te veel".into(), base: None }, 0).unwrap_err();
+    assert_eq!(e, GameError::LimitReached(Limit::ProposalVersions));
+}

@@ -52,6 +52,10 @@ pub struct ScenarioView {
     pub summary: String,
     pub case: String,
     pub decision: DecisionRuleView,
+    /// Version 2 (extension): the case's budget and projects, once for the whole game, so a
+    /// client can name the projects of a result after the budget round.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetPhase>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -310,6 +314,7 @@ impl Game {
                     quorum: r.quorum,
                     secret_ballot: r.secret_ballot,
                 },
+                budget: s.budget.as_ref().map(budget_phase),
             },
             phase: PhaseView {
                 index: self.phase_index(),
@@ -322,20 +327,7 @@ impl Game {
                 revealed: round
                     .filter(|r| r.kind == RoundKind::Vote)
                     .map(|_| self.revealed.iter().map(|t| t + 1).collect()),
-                budget: round.filter(|r| r.kind == RoundKind::Budget).and(s.budget.as_ref()).map(|b| BudgetPhase {
-                    total: b.total,
-                    rule: b.rule,
-                    projects: b
-                        .projects
-                        .iter()
-                        .map(|p| ProjectView {
-                            id: p.id.clone(),
-                            title: p.title.clone(),
-                            text: p.text.clone(),
-                            cost: p.cost,
-                        })
-                        .collect(),
-                }),
+                budget: round.filter(|r| r.kind == RoundKind::Budget).and(s.budget.as_ref()).map(budget_phase),
             },
             rounds: s
                 .rounds
@@ -497,6 +489,18 @@ impl Game {
                 .map(|(b, budget)| b.iter().map(|&j| budget.projects[j].id.clone()).collect()),
             ready: p.ready,
         }
+    }
+}
+
+fn budget_phase(b: &crate::scenario::Budget) -> BudgetPhase {
+    BudgetPhase {
+        total: b.total,
+        rule: b.rule,
+        projects: b
+            .projects
+            .iter()
+            .map(|p| ProjectView { id: p.id.clone(), title: p.title.clone(), text: p.text.clone(), cost: p.cost })
+            .collect(),
     }
 }
 

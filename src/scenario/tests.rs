@@ -304,3 +304,18 @@ fn the_committed_schema_is_the_generated_one() {
         serde_json::from_str(include_str!("../../docs/scenario.schema.json")).expect("the committed schema is JSON");
     assert_eq!(&committed, schema(), "docs/scenario.schema.json is out of date");
 }
+
+#[test]
+fn a_card_is_bounded_in_all_and_texts_have_no_control_characters() {
+    let big = format!("cards = [{{ name = \"R\", text = \"{}\" }}]", "x".repeat(1000));
+    let five =
+        format!("values = [{}]", (0..4).map(|_| format!("\"{}\"", "v".repeat(1000))).collect::<Vec<_>>().join(", "));
+    let vote = "[[rounds]]\nkind = \"vote\"\ntitle = \"Vote\"";
+    let text = minimal(vote, "")
+        .replace("cards = [{ name = \"R\", text = \"r\" }]", &big.replace(" }]", &format!(", {five} }}]")));
+    let got = messages(&text);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].ends_with("this card has 5001 characters in all; a card may have at most 5000"), "{got:?}");
+    let ctl = minimal(vote, "").replace("text = \"A case\"", "text = \"A \\u0001case\"");
+    assert_eq!(messages(&ctl), ["6:8: [case]: `text` contains the control character U+0001; remove it"]);
+}

@@ -13,6 +13,9 @@ use toml::de::{DeTable, DeValue};
 
 use super::model::{Fraction, KIND_KEYS, RULE_PARAMETER_KEYS, RoundKind, RuleKind, Scenario};
 
+/// Most characters of one persona card: name, text, values, conditions and goal together.
+pub const MAX_CARD_CHARS: usize = 5000;
+
 /// One problem in a scenario file, at a 1-based line and column (counted in characters).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
@@ -216,6 +219,12 @@ impl<'i> Walker<'_, 'i> {
                 }
             }
             DeValue::String(s) => {
+                // A control character (written as an escape like \u0001) shows nothing and
+                // could upset a terminal or a report; line breaks and tabs are text.
+                if let Some(c) = s.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
+                    let what = format!("{key} contains the control character U+{:04X}; remove it", u32::from(c));
+                    self.report(path, v.span(), what);
+                }
                 let n = s.trim().chars().count() as u64;
                 if schema.get("minLength").and_then(Json::as_u64).is_some_and(|m| m >= 1) && n == 0 {
                     self.report(path, v.span(), format!("{key} must not be empty"));
@@ -365,6 +374,7 @@ impl<'i> Walker<'_, 'i> {
             }
         }
         self.budget(budget_round);
+        self.card_sizes();
         if let Some(d) = root.get("decision").and_then(|d| d.get_ref().as_table()) {
             let rule = match d.get("rule").map(|r| r.get_ref().as_str()) {
                 None => Some(RuleKind::default()),
@@ -394,6 +404,46 @@ impl<'i> Walker<'_, 'i> {
         for item in items.iter().filter(|i| i.get_ref().as_str() == Some("lesson")) {
             let what = format!("the note kind `lesson` belongs in a debrief round, not in a {} round", kind.code());
             self.report(path, item.span(), what);
+        }
+    }
+
+    /// A card goes to its holder with every change of the game (and to the host for every
+    /// player), so all its texts together are bounded: see [`MAX_CARD_CHARS`].
+    fn card_sizes(&mut self) {
+        let Some(roles) = self.root.get("roles").and_then(|r| r.get_ref().as_table()) else { return };
+        let mut found = Vec::new();
+        for (role, spec) in roles.iter() {
+            let Some(cards) =
+                spec.get_ref().as_table().and_then(|t| t.get("cards")).and_then(|c| c.get_ref().as_array())
+            else {
+                continue;
+            };
+            for (i, card) in cards.iter().enumerate() {
+                let Some(t) = card.get_ref().as_table() else { continue };
+                let chars = |v: &DeValue<'_>| v.as_str().map_or(0, |s| s.trim().chars().count());
+                let mut n = 0;
+                for key in ["name", "text", "goal"] {
+                    n += t.get(key).map_or(0, |v| chars(v.get_ref()));
+                }
+                for key in ["values", "conditions"] {
+                    if let Some(list) = t.get(key).and_then(|v| v.get_ref().as_array()) {
+                        n += list.iter().map(|v| chars(v.get_ref())).sum::<usize>();
+                    }
+                }
+                if n > MAX_CARD_CHARS {
+                    let path = vec![
+                        Seg::Key("roles".into()),
+                        Seg::Key(role.get_ref().to_string()),
+                        Seg::Key("cards".into()),
+                        Seg::Index(i),
+                    ];
+                    found.push((path, card.span(), n));
+                }
+            }
+        }
+        for (path, span, n) in found {
+            let what = format!("this card has {n} characters in all; a card may have at most {MAX_CARD_CHARS}");
+            self.report(&path, span, what);
         }
     }
 

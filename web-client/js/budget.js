@@ -89,11 +89,10 @@ export function ballotsSent(view) {
 }
 
 /** One way of counting: a bar of the whole budget with a segment per funded project. */
-function outcomeColumn(result, key, lang, headingLevel) {
+function outcomeColumn(result, key, lang, headingLevel, byId) {
   const H = `h${headingLevel}`;
   const outcome = result[key] || { funded: [], spent: 0 };
   const counts = result.rule === key;
-  const byId = new Map((result.projects || []).map((p) => [p.id, p]));
   const funded = outcome.funded.map((id) => byId.get(id) || { id, title: id, cost: 0 });
   const left = Math.max(0, result.total - outcome.spent);
   // Segment widths are set through the CSSOM: the Content-Security-Policy allows no
@@ -117,9 +116,15 @@ function outcomeColumn(result, key, lang, headingLevel) {
     h('p', { class: 'spent' }, t('budget.spent', { spent: euros(outcome.spent, lang), total: euros(result.total, lang) })));
 }
 
-/** A closed budget round: both outcomes side by side, then every project's approvals. */
-export function budgetResult(result, { lang, headingLevel = 2, compact = false } = {}) {
+/**
+ * A closed budget round: both outcomes side by side, then every project's approvals.
+ * `projects`: the case's projects ({id, title, cost}; `view.scenario.budget.projects`),
+ * which name the ids of the result.
+ */
+export function budgetResult(result, { lang, headingLevel = 2, compact = false, projects = [] } = {}) {
   const H = `h${headingLevel}`;
+  const byId = new Map(projects.map((p) => [p.id, p]));
+  const named = (p) => ({ ...p, title: (byId.get(p.id) || {}).title || p.id, cost: (byId.get(p.id) || {}).cost || 0 });
   const greedy = new Set(result.greedy.funded);
   const shares = new Set(result.equal_shares.funded);
   const byRole = (result.projects || []).some((p) => p.by_role);
@@ -134,7 +139,7 @@ export function budgetResult(result, { lang, headingLevel = 2, compact = false }
       byRole && !compact ? ROLES.map((r) => h('th', { scope: 'col' }, roleBadge(r))) : null,
       h('th', { scope: 'col' }, t('budget.rule.greedy')),
       h('th', { scope: 'col' }, t('budget.rule.equal_shares')))),
-    h('tbody', null, (result.projects || []).map((p) => h('tr', { dataset: { project: p.id } },
+    h('tbody', null, (result.projects || []).map(named).map((p) => h('tr', { dataset: { project: p.id } },
       h('th', { scope: 'row', lang }, p.title || p.id),
       h('td', null, euros(p.cost, lang)),
       h('td', null, String(p.approvals)),
@@ -145,8 +150,8 @@ export function budgetResult(result, { lang, headingLevel = 2, compact = false }
     h(H, null, t('budget.resultHeading', { total: euros(result.total, lang) })),
     h('p', { class: 'lead' }, t('budget.difference')),
     h('div', { class: 'budget-outcomes' },
-      outcomeColumn(result, 'greedy', lang, headingLevel + 1),
-      outcomeColumn(result, 'equal_shares', lang, headingLevel + 1)),
+      outcomeColumn(result, 'greedy', lang, headingLevel + 1, byId),
+      outcomeColumn(result, 'equal_shares', lang, headingLevel + 1, byId)),
     // A wide table scrolls on its own, and can be scrolled by keyboard (focusable region).
     h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': t('budget.tableCaption', { n: result.voters }) }, table));
 }
@@ -155,5 +160,7 @@ export function budgetResult(result, { lang, headingLevel = 2, compact = false }
 export function renderBudgetResult(container, view, opts) {
   const results = view.budgets || [];
   const last = results[results.length - 1] || null;
-  region(container, sig(last, opts && opts.lang), () => (last ? budgetResult(last, opts) : null));
+  const budget = view.scenario && view.scenario.budget;
+  const projects = (budget && budget.projects) || [];
+  region(container, sig(last, opts && opts.lang), () => (last ? budgetResult(last, { ...opts, projects }) : null));
 }

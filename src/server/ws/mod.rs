@@ -49,7 +49,7 @@ pub async fn handler(
         // a few calls, and each idle connection keeps 3.5 KiB less (docs/performance.md).
         .read_buffer_size(512)
         .write_buffer_size(0)
-        .max_write_buffer_size(4 << 20)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
         .on_upgrade(move |socket| {
             // Every line a connection logs carries its number (never its address: that is
             // personal data), and its room once a session is open.
@@ -71,6 +71,122 @@ fn origin_allowed(app: &App, headers: &HeaderMap) -> bool {
         || app.config.allowed_origins.iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
+/// Most bytes a connection may have waiting to be sent: one view must always fit.
+pub const MAX_WRITE_BUFFER: usize = 4 << 20;
+
 fn close(code: u16) -> Message {
     Message::Close(Some(CloseFrame { code, reason: "".into() }))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The largest view the game can produce, built from every limit at once, fits what a
+    //! connection may have pending: a facilitator can always reconnect and get the room.
+
+    use std::fmt::Write;
+    use std::sync::Arc;
+
+    use super::MAX_WRITE_BUFFER;
+    use crate::game::{
+        Actor, Command, Game, MAX_NOTE, MAX_NOTE_CHARS_PER_ROOM, MAX_NOTES_PER_ROOM, MAX_PLAYERS, MAX_PROPOSAL,
+        RoomOptions, Viewer,
+    };
+
+    /// A text of `n` characters that costs the most bytes in JSON (4 each: a character
+    /// outside the Basic Multilingual Plane).
+    fn widest(n: usize) -> String {
+        "\u{1D11E}".repeat(n)
+    }
+
+    fn toml_str(n: usize) -> String {
+        format!("\"{}\"", widest(n))
+    }
+
+    fn largest_case() -> String {
+        let mut t = String::new();
+        let _ = writeln!(
+            t,
+            "id = \"groot\"\ntitle = {}\nlanguage = \"nl\"\nsummary = {}\ntable_size = 4",
+            toml_str(1000),
+            toml_str(1000)
+        );
+        let _ = writeln!(t, "[case]\ntext = {}", toml_str(10_000));
+        for role in ["resident", "civil_servant", "councillor"] {
+            let _ = writeln!(t, "[roles.{role}]");
+            for _ in 0..40 {
+                // A card at its limit (crate::scenario::MAX_CARD_CHARS) in all.
+                let _ = writeln!(
+                    t,
+                    "[[roles.{role}.cards]]\nname = {}\ntext = {}\ngoal = {}\nvalues = [{}]\nconditions = [{}]",
+                    toml_str(1000),
+                    toml_str(1000),
+                    toml_str(1000),
+                    toml_str(1000),
+                    toml_str(1000)
+                );
+            }
+        }
+        let round = |kind: &str, extra: &str| {
+            format!("[[rounds]]\nkind = \"{kind}\"\ntitle = {}\nprompt = {}\n{extra}", toml_str(1000), toml_str(1000))
+        };
+        let _ = writeln!(t, "{}", round("discussion", "draw_event = true"));
+        let _ = writeln!(t, "{}", round("proposal", ""));
+        let _ = writeln!(t, "{}", round("vote", ""));
+        let _ = writeln!(t, "{}", round("budget", ""));
+        for _ in 0..36 {
+            let _ = writeln!(t, "{}", round("debrief", ""));
+        }
+        for _ in 0..40 {
+            let _ = writeln!(t, "[[events]]\ntitle = {}\ntext = {}", toml_str(1000), toml_str(1000));
+        }
+        let _ = writeln!(t, "[budget]\ntotal = 1000000000");
+        for j in 0..40 {
+            let _ = writeln!(
+                t,
+                "[[budget.projects]]\nid = \"p{j}\"\ntitle = {}\ntext = {}\ncost = 1",
+                toml_str(1000),
+                toml_str(1000)
+            );
+        }
+        t
+    }
+
+    #[test]
+    fn the_largest_possible_view_fits_the_write_limit() {
+        let scenario = Arc::new(crate::scenario::parse(&largest_case()).expect("the largest case is valid"));
+        let options = RoomOptions { tables: Some(16), ..RoomOptions::default() };
+        let mut g = Game::new(scenario, options, 1);
+        for i in 0..MAX_PLAYERS {
+            let name = format!("{}{i:02}", widest(21));
+            g.apply(Actor::Newcomer, &Command::Join { name, real_role: None }, 0).unwrap();
+        }
+        g.apply(Actor::Host, &Command::Start, 0).unwrap();
+        // Notes up to the room's limits, as long as they may be.
+        let players: Vec<Actor> = g.players().iter().map(|p| Actor::Player(p.id)).collect();
+        let per_note = MAX_NOTE_CHARS_PER_ROOM / MAX_NOTES_PER_ROOM;
+        assert!(per_note <= MAX_NOTE);
+        for n in 0..MAX_NOTES_PER_ROOM {
+            let cmd = Command::Note { kind: "value".into(), text: widest(per_note) };
+            g.apply(players[n % players.len()], &cmd, 0).unwrap();
+        }
+        let refused = g.apply(players[0], &Command::Note { kind: "idea".into(), text: "x".into() }, 0);
+        assert!(refused.is_err(), "the room's note limit holds");
+        g.apply(Actor::Host, &Command::Next, 0).unwrap();
+        // The longest proposal at every table, then everyone votes yes, if (a long condition).
+        for t in 0..g.tables().len() {
+            let by = Actor::Player(g.seated(t).next().unwrap().id);
+            g.apply(by, &Command::Propose { text: widest(MAX_PROPOSAL), base: None }, 0).unwrap();
+        }
+        g.apply(Actor::Host, &Command::Next, 0).unwrap();
+        for p in &players {
+            let vote = Command::Vote { choice: "support_if".into(), condition: Some(widest(MAX_NOTE)), reason: None };
+            g.apply(*p, &vote, 0).unwrap();
+        }
+        g.apply(Actor::Host, &Command::Next, 0).unwrap();
+        assert_eq!(g.phase_kind(), "budget");
+        let host = serde_json::to_string(&g.view("BCDFG", Viewer::Host, 0, &|_| true)).unwrap();
+        // Printed so the margin is visible in the test's output (`--nocapture`).
+        println!("largest host view: {} bytes of {MAX_WRITE_BUFFER}", host.len());
+        assert!(host.len() < MAX_WRITE_BUFFER * 9 / 10, "{} bytes", host.len());
+    }
 }
