@@ -18,6 +18,9 @@ BIN=${BIN:-./target/release/democreatie}
 header=--header
 for n in "${levels[@]}"; do
   data=$(mktemp -d)
+  # The load comes from one address: lift the per-address limits (environment variables,
+  # so that an older BIN, which knows no such flags, still starts).
+  DEMOCREATIE_MAX_CONNECTIONS_PER_ADDRESS=0 DEMOCREATIE_ROOMS_PER_ADDRESS_PER_HOUR=0 \
   taskset -c 0 "$BIN" serve --addr "127.0.0.1:$PORT" --data-dir "$data" \
     --max-rooms 100000 --max-connections 19000 >"$data/server.log" 2>&1 &
   pid=$!

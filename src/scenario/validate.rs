@@ -34,7 +34,23 @@ pub fn schema() -> &'static Json {
 
 /// Parses and validates one scenario text. On failure every problem found is returned,
 /// sorted by position.
+/// Most problems one check reports; a file with more gets these and a last line that says
+/// how many more there are (a pasted text of 250 KiB could otherwise list tens of thousands).
+pub const MAX_PROBLEMS: usize = 100;
+
 pub fn parse(text: &str) -> Result<Scenario, Vec<Problem>> {
+    parse_all(text).map_err(|mut problems| {
+        if problems.len() > MAX_PROBLEMS {
+            let more = problems.len() - MAX_PROBLEMS;
+            let last = problems[MAX_PROBLEMS].clone();
+            problems.truncate(MAX_PROBLEMS);
+            problems.push(Problem { message: format!("… and {more} more problems; fix these first"), ..last });
+        }
+        problems
+    })
+}
+
+fn parse_all(text: &str) -> Result<Scenario, Vec<Problem>> {
     let (root, syntax) = DeTable::parse_recoverable(text);
     let lines = LineIndex::new(text);
     if !syntax.is_empty() {

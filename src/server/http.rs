@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -38,10 +38,46 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/ws", get(ws::handler))
         .merge(web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // Every refusal in the protocol's JSON shape, also those made by axum itself (a
+        // path that is not valid percent-encoding, a wrong method, a missing upgrade).
+        .layer(axum::middleware::map_response(json_rejections))
         // A span per request (method, path); its events are at debug level, with no body,
         // no query and no headers in them, so nothing personal reaches the log.
         .layer(TraceLayer::new_for_http());
     web::security_headers(router).with_state(app)
+}
+
+/// Turns a plain-text refusal into `{"error","message"}` with the same status and headers.
+async fn json_rejections(response: Response) -> Response {
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| t.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_client_error() => "bad_request",
+        _ => "server_error",
+    };
+    let message = if text.is_empty() { status.canonical_reason().unwrap_or("Refused").to_string() } else { text };
+    let mut r = fail(status, code, &message);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            r.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    r
 }
 
 /// A refusal: status, code and a sentence.
@@ -53,7 +89,22 @@ fn not_found() -> Response {
     fail(StatusCode::NOT_FOUND, "not_found", "There is no such room or scenario.")
 }
 
-async fn metrics(State(app): State<Arc<App>>) -> Response {
+/// `/metrics` with `--metrics-token` needs that token; without it, only this machine may
+/// read it (a Prometheus on the same host, or an SSH tunnel).
+async fn metrics(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let allowed = match &app.config.metrics_token {
+        Some(token) => bearer(&headers).is_some_and(|t| super::token_matches(&t, &super::hash_token(token))),
+        None => peer.ip().is_loopback(),
+    };
+    if !allowed {
+        let mut r = fail(StatusCode::UNAUTHORIZED, "unauthorized", "The metrics need the metrics token.");
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return r;
+    }
     let body = app.metrics.render(app.rooms.len(), app.connections.load(std::sync::atomic::Ordering::Relaxed));
     ([(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)], body).into_response()
 }
@@ -131,25 +182,78 @@ fn rejected(r: BytesRejection) -> Response {
     fail(status, code, "The request body is too large or unreadable (at most 256 KiB).")
 }
 
-async fn check_scenario(body: Result<Bytes, BytesRejection>) -> Response {
+/// At most this many scenario texts are parsed at once, each on a blocking thread, so a
+/// burst of large checks never holds the async workers that serve the rooms.
+pub const PARSERS: usize = 2;
+
+/// Parses a pasted scenario off the async workers (at most [`PARSERS`] at a time).
+async fn parse_off_workers(app: &App, text: String) -> Result<Scenario, Vec<scenario::Problem>> {
+    let _permit = app.parsers.acquire().await.expect("the parser semaphore is never closed");
+    tokio::task::spawn_blocking(move || scenario::parse(&text)).await.unwrap_or_else(|_| {
+        Err(vec![scenario::Problem { line: 1, column: 1, message: "the text could not be checked".into() }])
+    })
+}
+
+async fn check_scenario(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let body = match body {
         Ok(b) => b,
         Err(r) => return rejected(r),
     };
-    let Ok(text) = std::str::from_utf8(&body) else {
+    if !app.addresses.may_check(peer.ip()) {
+        return fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many checks from this address. Wait a moment.",
+        );
+    }
+    let Ok(text) = String::from_utf8(body.to_vec()) else {
         return invalid(vec![scenario::Problem { line: 1, column: 1, message: "the text is not UTF-8".into() }]);
     };
-    match scenario::parse(text) {
+    match parse_off_workers(&app, text).await {
         Ok(s) => axum::Json(json!({"ok": true, "id": s.id, "scenario": scenario_json(&s, true)})).into_response(),
         Err(problems) => invalid(problems),
     }
 }
 
-async fn create_room(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejection>) -> Response {
+/// Whether a request's body is declared JSON (`application/json`, any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
+async fn create_room(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    // Only JSON: a page elsewhere can send a "simple" text/plain POST without asking, never
+    // a JSON one, so this keeps other sites from creating rooms with a visitor's browser.
+    if !is_json(&headers) {
+        return fail(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the room as JSON, with Content-Type: application/json.",
+        );
+    }
     let body = match body {
         Ok(b) => b,
         Err(r) => return rejected(r),
     };
+    if !app.addresses.may_create(peer.ip()) {
+        return fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many new rooms from this address. Try again later.",
+        );
+    }
     let bad = |m: &str| fail(StatusCode::BAD_REQUEST, "bad_request", m);
     let Ok(Value::Object(mut req)) = serde_json::from_slice::<Value>(&body) else {
         return bad("The body must be a JSON object.");
@@ -172,7 +276,7 @@ async fn create_room(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejec
                 );
             }
         },
-        (None, Some(Value::String(text))) => match scenario::parse(text) {
+        (None, Some(Value::String(text))) => match parse_off_workers(&app, text.clone()).await {
             Ok(s) => (Arc::new(s), text.clone()),
             Err(problems) => {
                 let body =

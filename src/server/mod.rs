@@ -61,6 +61,17 @@ pub struct Config {
     /// Other origins (scheme://host:port) whose pages may open the WebSocket.
     #[arg(long, env = "DEMOCREATIE_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+    /// Version 2: when given, `/metrics` needs `Authorization: Bearer TOKEN`; without it,
+    /// `/metrics` answers only requests from this machine (loopback).
+    #[arg(long, env = "DEMOCREATIE_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+    /// Version 2: most WebSocket connections from one address at once (0: no limit). A
+    /// workshop behind one NAT address has one connection per phone, screen and host.
+    #[arg(long, env = "DEMOCREATIE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 1000)]
+    pub max_connections_per_address: usize,
+    /// Rooms one address may create per hour (0: no limit).
+    #[arg(long, env = "DEMOCREATIE_ROOMS_PER_ADDRESS_PER_HOUR", default_value_t = 60)]
+    pub rooms_per_address_per_hour: u32,
 }
 
 impl Config {
@@ -76,6 +87,9 @@ impl Config {
             retention_days: 30,
             room_idle_hours: 12.0,
             allowed_origins: Vec::new(),
+            metrics_token: None,
+            max_connections_per_address: 1000,
+            rooms_per_address_per_hour: 60,
         }
     }
 }
@@ -90,6 +104,8 @@ pub struct App {
     pub connections: AtomicUsize,
     /// Failed session attempts per address (guessing codes or tokens).
     pub addresses: ws::AddressLimits,
+    /// Scenario texts being parsed at once (see `http::PARSERS`).
+    pub parsers: tokio::sync::Semaphore,
     /// Base of join URLs: the public URL, or the address phones can reach.
     pub base_url: String,
 }
@@ -154,7 +170,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         store: store.clone(),
         metrics: Metrics::default(),
         connections: AtomicUsize::new(0),
-        addresses: ws::AddressLimits::default(),
+        addresses: ws::AddressLimits::new(config.rooms_per_address_per_hour, config.max_connections_per_address),
+        parsers: tokio::sync::Semaphore::new(http::PARSERS),
         base_url,
     });
     directory::recover(&app).await;

@@ -78,6 +78,12 @@ impl RoomHandle {
         self.ask(|reply| RoomMsg::Report { token, format, reply }).await.unwrap_or(Err(Refusal::Gone))
     }
 
+    /// The identity behind connection `conn` ("CODE/p3" or "CODE/host"), for the message
+    /// budget it shares across reconnects; `None` for the screen or an unknown connection.
+    pub async fn identity_of(&self, conn: u64) -> Option<String> {
+        self.ask(|reply| RoomMsg::IdentityOf { conn, reply }).await.flatten()
+    }
+
     /// Whether `token` is this room's host token.
     pub async fn is_host(&self, token: String) -> Result<(), Refusal> {
         self.ask(|reply| RoomMsg::IsHost { token, reply }).await.unwrap_or(Err(Refusal::Gone))
@@ -153,6 +159,10 @@ enum RoomMsg {
     IsHost {
         token: String,
         reply: oneshot::Sender<Result<(), Refusal>>,
+    },
+    IdentityOf {
+        conn: u64,
+        reply: oneshot::Sender<Option<String>>,
     },
 }
 
@@ -411,6 +421,14 @@ impl Room {
                     Err(Refusal::Unauthorized)
                 };
                 let _ = reply.send(r);
+            }
+            RoomMsg::IdentityOf { conn, reply } => {
+                let who = self.conns.get(&conn).and_then(|(_, viewer, _)| match viewer {
+                    Viewer::Host => Some(format!("{}/host", self.code)),
+                    Viewer::Player(p) => Some(format!("{}/{p}", self.code)),
+                    Viewer::Screen => None,
+                });
+                let _ = reply.send(who);
             }
             RoomMsg::IsHost { token, reply } => {
                 let ok = token_matches(&token, &self.host_hash);

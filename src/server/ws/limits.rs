@@ -46,12 +46,19 @@ impl Bucket {
     }
 
     /// Whether a message may pass now.
+    #[cfg(test)]
     pub(super) fn take(&mut self) -> bool {
+        self.take_if(true)
+    }
+
+    /// Whether a message may pass now, given whether its identity's budget allows it; a
+    /// refusal by either counts as a dropped message of this connection's streak.
+    pub(super) fn take_if(&mut self, identity_ok: bool) -> bool {
         let now = Instant::now();
         if now.duration_since(self.last_drop) >= Duration::from_secs(1) {
             self.dropped = 0;
         }
-        if self.limiter.check().is_ok() {
+        if identity_ok && self.limiter.check().is_ok() {
             true
         } else {
             self.dropped += 1;
@@ -68,16 +75,73 @@ impl Bucket {
 pub struct AddressLimits {
     failures: DefaultKeyedRateLimiter<IpAddr>,
     barred: DashMap<IpAddr, Instant>,
+    /// Rooms created per address (`--rooms-per-address-per-hour`; `None`: no limit).
+    creations: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Open WebSocket connections per address (`--max-connections-per-address`).
+    open: DashMap<IpAddr, usize>,
+    max_open: usize,
+    /// Messages per identity (a player or the host of a room), across reconnects: a new
+    /// connection with the same token shares the budget of the old one.
+    identities: DefaultKeyedRateLimiter<String>,
+    /// Scenario checks per address: 30 at once, then one every 2 s.
+    checks: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl Default for AddressLimits {
     fn default() -> AddressLimits {
-        let n = nonzero(MAX_FAILED_SESSIONS_PER_MINUTE);
-        AddressLimits { failures: RateLimiter::dashmap(Quota::per_minute(n).allow_burst(n)), barred: DashMap::new() }
+        AddressLimits::new(60, 1000)
     }
 }
 
 impl AddressLimits {
+    /// Limits with `rooms_per_hour` creations per address (0: none) and `max_open`
+    /// connections per address (0: none).
+    pub fn new(rooms_per_hour: u32, max_open: usize) -> AddressLimits {
+        let n = nonzero(MAX_FAILED_SESSIONS_PER_MINUTE);
+        let per_identity = Quota::per_second(nonzero(RATE_PER_SECOND)).allow_burst(nonzero(RATE_BURST));
+        AddressLimits {
+            failures: RateLimiter::dashmap(Quota::per_minute(n).allow_burst(n)),
+            barred: DashMap::new(),
+            creations: NonZeroU32::new(rooms_per_hour).map(|r| RateLimiter::dashmap(Quota::per_hour(r).allow_burst(r))),
+            open: DashMap::new(),
+            max_open,
+            identities: RateLimiter::dashmap(per_identity),
+            checks: RateLimiter::dashmap(Quota::per_minute(nonzero(30)).allow_burst(nonzero(30))),
+        }
+    }
+
+    /// Whether `peer` may have one more scenario text checked now.
+    pub fn may_check(&self, peer: IpAddr) -> bool {
+        self.checks.check_key(&peer).is_ok()
+    }
+
+    /// Whether `peer` may create a room now (and counts it).
+    pub fn may_create(&self, peer: IpAddr) -> bool {
+        self.creations.as_ref().is_none_or(|l| l.check_key(&peer).is_ok())
+    }
+
+    /// Counts a new connection from `peer`; false (and not counted) past the limit.
+    pub(super) fn open(&self, peer: IpAddr) -> bool {
+        let mut n = self.open.entry(peer).or_insert(0);
+        if self.max_open > 0 && *n >= self.max_open {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    /// A connection from `peer` closed.
+    pub(super) fn closed(&self, peer: IpAddr) {
+        if let Some(mut n) = self.open.get_mut(&peer) {
+            *n = n.saturating_sub(1);
+        }
+        self.open.remove_if(&peer, |_, n| *n == 0);
+    }
+
+    /// Whether `identity` (room and player, or room and host) may send one more message.
+    pub(super) fn identity_allows(&self, identity: &str) -> bool {
+        self.identities.check_key(&identity.to_string()).is_ok()
+    }
     /// Whether an address is barred now for guessing. A workshop behind one address (NAT)
     /// is not hurt: only failures count.
     pub(super) fn guessing(&self, peer: IpAddr) -> bool {
@@ -97,6 +161,11 @@ impl AddressLimits {
     pub fn sweep(&self) {
         self.failures.retain_recent();
         self.failures.shrink_to_fit();
+        self.identities.retain_recent();
+        self.checks.retain_recent();
+        if let Some(c) = &self.creations {
+            c.retain_recent();
+        }
         let now = Instant::now();
         self.barred.retain(|_, until| *until > now);
     }

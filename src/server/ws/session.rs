@@ -23,11 +23,14 @@ use super::{SESSION_TIMEOUT, close};
 use crate::game::ErrorCode;
 use crate::scenario::Language;
 
-struct Counted(Arc<App>);
+struct Counted(Arc<App>, IpAddr, bool);
 
 impl Drop for Counted {
     fn drop(&mut self) {
         self.0.connections.fetch_sub(1, Ordering::Relaxed);
+        if self.2 {
+            self.0.addresses.closed(self.1);
+        }
     }
 }
 
@@ -38,8 +41,10 @@ where
     K: Sink<Message> + Unpin + Send + 'static,
 {
     let n = app.connections.fetch_add(1, Ordering::Relaxed) + 1;
-    let counted = Counted(app.clone());
-    if n > app.config.max_connections {
+    let per_address = app.addresses.open(peer);
+    let counted = Counted(app.clone(), peer, per_address);
+    // Past --max-connections, or past --max-connections-per-address for this address.
+    if n > app.config.max_connections || !per_address {
         app.metrics.error("server_busy");
         let msg = error_json(ErrorCode::ServerBusy, ErrorCode::ServerBusy.message(Language::Nl), None);
         let _ = sink.send(Message::Text(msg.into())).await;
@@ -62,6 +67,9 @@ where
     let writer = tokio::spawn(write_loop(sink, conn.clone(), control_rx, kill_rx.clone()));
 
     let mut room = None;
+    // The identity of an open session (room and player, or room and host): its message
+    // budget is shared by every connection it ever has (across reconnects).
+    let mut identity: Option<String> = None;
     let mut lang = Language::Nl;
     let mut bucket = Bucket::new();
     let session_deadline = tokio::time::Instant::now() + SESSION_TIMEOUT;
@@ -82,7 +90,8 @@ where
             None | Some(Ok(Message::Close(_))) => break,
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             Some(Ok(other)) => {
-                if !bucket.take() {
+                let identity_ok = identity.as_deref().is_none_or(|id| app.addresses.identity_allows(id));
+                if !bucket.take_if(identity_ok) {
                     rate_limited(&app, &conn, &bucket, lang);
                     if bucket.dropped > MAX_DROPPED {
                         break;
@@ -144,6 +153,7 @@ where
                     None => fail(ErrorCode::UnknownRoom, lang, id.as_ref()),
                     Some(Some(l)) => {
                         lang = language.unwrap_or(l);
+                        identity = handle.identity_of(conn.id).await;
                         room = Some(handle);
                         if let Some(c) = &code {
                             tracing::Span::current().record("room", c.as_str());
@@ -211,6 +221,7 @@ mod tests {
             metrics: Metrics::default(),
             connections: Default::default(),
             addresses: Default::default(),
+            parsers: tokio::sync::Semaphore::new(crate::server::http::PARSERS),
             base_url: "http://127.0.0.1".into(),
         })
     }

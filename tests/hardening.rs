@@ -1,0 +1,171 @@
+//! Hardening (issue #20): each finding of the attack on a running server, crossed over the
+//! real router with real sockets. docs/security.md lists each test beside its claim.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::*;
+
+async fn post(addr: std::net::SocketAddr, path: &str, content_type: Option<&str>, body: &str) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req =
+        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    if let Some(t) = content_type {
+        req.push_str(&format!("Content-Type: {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    (status, serde_json::from_str(body.trim()).unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_are_created_only_from_json_and_not_without_end_from_one_address() {
+    let server = start_with("create-limits", |c| c.rooms_per_address_per_hour = 3).await;
+    let addr = server.addr;
+    let body = json!({"scenario": "skatebaan"}).to_string();
+    // A page on another site can send text/plain without asking the browser first.
+    for t in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
+        let (s, v) = post(addr, "/api/rooms", t, &body).await;
+        assert_eq!((s, v["error"].as_str()), (415, Some("unsupported_media_type")), "{t:?}");
+    }
+    for _ in 0..3 {
+        assert_eq!(post(addr, "/api/rooms", Some("application/json; charset=utf-8"), &body).await.0, 201);
+    }
+    let (s, v) = post(addr, "/api/rooms", Some("application/json"), &body).await;
+    assert_eq!((s, v["error"].as_str()), (429, Some("rate_limited")), "the fourth room in an hour");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_refusal_is_json_even_a_broken_path() {
+    let server = start("json-refusals").await;
+    let addr = server.addr;
+    for (path, status, code) in [
+        ("/api/rooms/%ZZ", 404, "not_found"),
+        ("/api/rooms/%FF", 400, "bad_request"),
+        ("/api/rooms/B%FFCDF/report.md", 400, "bad_request"),
+        ("/no-such-page", 404, "not_found"),
+        ("/join/AEIOU", 404, "not_found"),
+        ("/ws", 400, "bad_request"),
+    ] {
+        let (s, body, head) = request(addr, "GET", path, &[], "").await;
+        assert_eq!(s, status, "{path}: {body}");
+        assert!(head.to_lowercase().contains("content-type: application/json"), "{path}: {head}");
+        let v: Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{path}: {body}"));
+        assert_eq!(v["error"], code, "{path}");
+    }
+    let (s, body, head) = request(addr, "DELETE", "/healthz", &[], "").await;
+    assert_eq!(s, 405, "{body}");
+    assert!(head.to_lowercase().contains("allow:"), "the Allow header is kept: {head}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_need_the_token_when_one_is_set() {
+    let server = start_with("metrics-token", |c| c.metrics_token = Some("geheim-en-lang-genoeg".into())).await;
+    let addr = server.addr;
+    assert_eq!(request(addr, "GET", "/metrics", &[], "").await.0, 401);
+    assert_eq!(request(addr, "GET", "/metrics", &[("Authorization", "Bearer fout")], "").await.0, 401);
+    let (s, body, _) = request(addr, "GET", "/metrics", &[("Authorization", "Bearer geheim-en-lang-genoeg")], "").await;
+    assert_eq!(s, 200);
+    assert!(body.contains("democreatie_rooms"));
+    server.stop().await;
+    // Without a token only this machine may read them: from an address of another
+    // interface of this machine (the address phones would use), they are refused.
+    let server = start_with("metrics-local", |c| c.addr = "0.0.0.0:0".into()).await;
+    let port = server.addr.port();
+    assert_eq!(request(format!("127.0.0.1:{port}").parse().unwrap(), "GET", "/metrics", &[], "").await.0, 200);
+    match lan_address() {
+        Some(ip) => {
+            let (s, _, _) = request(std::net::SocketAddr::new(ip, port), "GET", "/metrics", &[], "").await;
+            assert_eq!(s, 401, "metrics are not public on {ip}");
+        }
+        None => eprintln!("no non-loopback interface here: the remote half of this test was skipped"),
+    }
+    server.stop().await;
+}
+
+/// This machine's address on its network (not loopback), if it has one.
+fn lan_address() -> Option<std::net::IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_reports_at_most_a_hundred_problems() {
+    let server = start("check-limit").await;
+    let addr = server.addr;
+    // 3,000 unknown keys: one problem each.
+    let text: String = (0..3000).map(|i| format!("onbekend{i} = 1\n")).collect();
+    let (s, v) = post(addr, "/api/scenarios/check", Some("text/plain"), &text).await;
+    assert_eq!(s, 422);
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 101, "100 problems and a line that says how many more");
+    assert!(errors[100]["message"].as_str().unwrap().contains("more problems"), "{}", errors[100]);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_players_message_budget_is_kept_across_reconnects() {
+    let server = start("identity-budget").await;
+    let addr = server.addr;
+    let (code, token) = create_room(addr, json!({"scenario": "skatebaan", "options": {"tables": 1}})).await;
+    let (_anna, _, anna_token) = Client::join(addr, &code, "Anna", None).await;
+    Client::join(addr, &code, "Bram", None).await;
+    Client::join(addr, &code, "Cas", None).await;
+    let mut host = Client::host(addr, &code, &token).await;
+    host.ok(json!({"type": "start"})).await;
+    host.ok(json!({"type": "next"})).await;
+    // Reconnecting with the same token after every 30 notes used to give a fresh budget
+    // each time (94 notes a second). Now the budget belongs to the player.
+    let started = Instant::now();
+    let mut accepted = 0;
+    for round in 0..4 {
+        let mut c = Client::connect(addr).await;
+        c.send(json!({"type": "resume", "room": code, "token": anna_token})).await;
+        c.until("welcome", |m| m["type"] == "welcome").await;
+        for i in 0..30 {
+            c.send(
+                json!({"type": "note", "kind": "value", "text": format!("{round}-{i}"), "id": format!("{round}-{i}")}),
+            )
+            .await;
+        }
+        c.drain(Duration::from_millis(150)).await;
+        accepted += c.log.iter().filter(|m| m["type"] == "state" && m["id"].is_string()).count();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    // A burst of 40 and 20 a second after it.
+    let allowed = 40.0 + 20.0 * seconds + 2.0;
+    assert!((accepted as f64) <= allowed, "{accepted} notes accepted in {seconds:.2} s (at most {allowed:.0})");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_per_address_are_capped() {
+    let server = start_with("per-address", |c| c.max_connections_per_address = 5).await;
+    let addr = server.addr;
+    let mut open = Vec::new();
+    for _ in 0..5 {
+        open.push(Client::connect(addr).await);
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+    use futures_util::StreamExt;
+    let first = ws.next().await.unwrap().unwrap();
+    let v: Value = serde_json::from_str(first.to_text().unwrap()).unwrap();
+    assert_eq!(v["code"], "server_busy", "the sixth connection from one address");
+    drop(open.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Client::connect(addr).await; // a freed place can be taken again
+    server.stop().await;
+}
