@@ -169,3 +169,23 @@ async fn connections_per_address_are_capped() {
     Client::connect(addr).await; // a freed place can be taken again
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_nobody_joined_is_deleted_after_its_time() {
+    let server = start_with("empty-rooms", |c| c.empty_room_minutes = 0.02).await;
+    let addr = server.addr;
+    let (empty, _) = create_room(addr, json!({"scenario": "skatebaan"})).await;
+    let (used, _) = create_room(addr, json!({"scenario": "skatebaan"})).await;
+    Client::join(addr, &used, "Anna", None).await;
+    // 1.2 s of age, checked every 0.6 s.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while get(addr, &format!("/api/rooms/{empty}")).await.0 != 404 {
+        assert!(Instant::now() < deadline, "the empty room is still there");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(get(addr, &format!("/api/rooms/{used}")).await.0, 200, "a room someone joined stays");
+    let conn = rusqlite::Connection::open(server.app.config.data_dir.join("democreatie.sqlite3")).unwrap();
+    let left: i64 = conn.query_row("SELECT count(*) FROM rooms WHERE code = ?1", [&empty], |r| r.get(0)).unwrap();
+    assert_eq!(left, 0, "nothing of it stays stored");
+    server.stop().await;
+}

@@ -69,6 +69,9 @@ pub struct Config {
     /// workshop behind one NAT address has one connection per phone, screen and host.
     #[arg(long, env = "DEMOCREATIE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 1000)]
     pub max_connections_per_address: usize,
+    /// Minutes after which a room that nobody joined and that never started is deleted.
+    #[arg(long, env = "DEMOCREATIE_EMPTY_ROOM_MINUTES", default_value_t = 60.0)]
+    pub empty_room_minutes: f64,
     /// Rooms one address may create per hour (0: no limit).
     #[arg(long, env = "DEMOCREATIE_ROOMS_PER_ADDRESS_PER_HOUR", default_value_t = 60)]
     pub rooms_per_address_per_hour: u32,
@@ -90,6 +93,7 @@ impl Config {
             metrics_token: None,
             max_connections_per_address: 1000,
             rooms_per_address_per_hour: 60,
+            empty_room_minutes: 60.0,
         }
     }
 }

@@ -271,7 +271,7 @@ const SYSTEM_RETRY: Duration = Duration::from_secs(2);
 impl Room {
     async fn run(mut self, mut rx: mpsc::Receiver<RoomMsg>) {
         // Check for idleness every 30 s, or more often when the idle limit is short.
-        let idle_secs = self.app.config.room_idle_hours * 3600.0;
+        let idle_secs = (self.app.config.room_idle_hours * 3600.0).min(self.app.config.empty_room_minutes * 60.0);
         let mut idle_check = tokio::time::interval(Duration::from_secs_f64((idle_secs / 2.0).clamp(0.5, 30.0)));
         loop {
             let auto = self.game.options().auto_advance.then(|| self.game.deadline()).flatten();
@@ -311,6 +311,15 @@ impl Room {
                     }
                 }
                 _ = idle_check.tick() => {
+                    // A room nobody ever joined is deleted after --empty-room-minutes: it
+                    // holds nothing of anyone, and a storm of created rooms goes away.
+                    if self.conns.is_empty() && self.never_used() {
+                        if matches!(self.app.store.delete(&self.code).await, Ok(Ok(()))) {
+                            info!(room = %self.code, "room nobody joined deleted");
+                            break;
+                        }
+                        continue;
+                    }
                     if self.conns.is_empty() && self.idle() {
                         if !self.game.is_finished() && self.read_only.is_none() {
                             info!(room = %self.code, "idle room finished");
@@ -328,6 +337,12 @@ impl Room {
         self.app.rooms.remove_if(&self.code, |_, h| h.id == self.id);
         self.app.metrics.players_connected.dec_by(self.player_conn.len() as i64);
         self.app.metrics.room_tasks.dec();
+    }
+
+    /// Never started, no player ever joined, and older than `--empty-room-minutes`.
+    fn never_used(&self) -> bool {
+        let limit_ms = (self.app.config.empty_room_minutes * 60.0 * 1000.0) as i64;
+        self.game.phase_index() == -1 && self.game.players().is_empty() && now_ms() - self.last_activity >= limit_ms
     }
 
     fn idle(&self) -> bool {
