@@ -189,3 +189,34 @@ async fn a_room_nobody_joined_is_deleted_after_its_time() {
     assert_eq!(left, 0, "nothing of it stays stored");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_codes_over_http_is_barred_but_a_valid_token_gets_through() {
+    let server = start("http-guessing").await;
+    let addr = server.addr;
+    let (code, token) = create_room(addr, json!({"scenario": "skatebaan"})).await;
+    let guesses: Vec<String> = (0..25)
+        .map(|i| format!("BC{}", ["DFG", "DFH", "DFJ", "DFK", "DFL"][i % 5]) + &"BCDFG"[i / 5..i / 5 + 1])
+        .collect();
+    let mut statuses = Vec::new();
+    for g in &guesses {
+        if *g != code {
+            statuses.push(get(addr, &format!("/api/rooms/{g}")).await.0);
+        }
+    }
+    assert!(statuses.iter().take(20).all(|s| *s == 404), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "past 20 wrong codes the address is barred: {statuses:?}");
+    // Barred: even a real code gets 429 without a token, so guessing learns nothing...
+    assert_eq!(get(addr, &format!("/api/rooms/{code}")).await.0, 429);
+    assert_eq!(
+        request(addr, "GET", &format!("/api/rooms/{code}/report.md"), &[("Authorization", "Bearer wrong")], "").await.0,
+        429
+    );
+    // ...but the facilitator's valid token always gets through.
+    let auth = format!("Bearer {token}");
+    assert_eq!(
+        request(addr, "GET", &format!("/api/rooms/{code}/report.md"), &[("Authorization", &auth)], "").await.0,
+        200
+    );
+    server.stop().await;
+}

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 use tower_http::trace::TraceLayer;
 
-use super::room::Refusal;
+use super::room::{Refusal, RoomHandle};
 use super::{App, web, ws};
 use crate::code::normalize_code;
 use crate::game::RoomOptions;
@@ -342,37 +342,90 @@ fn parse_options(v: Option<Value>) -> Result<RoomOptions, Box<Response>> {
     Ok(opts)
 }
 
-async fn room_summary(State(app): State<Arc<App>>, Path(code): Path<String>) -> Response {
-    let handle = match normalize_code(&code) {
-        Some(c) => super::directory::find(&app, &c).await,
-        None => None,
+type Peer = ConnectInfo<std::net::SocketAddr>;
+
+fn too_many() -> Response {
+    fail(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "Too many wrong codes or tokens from this address. Wait a minute.",
+    )
+}
+
+/// Finds a room for an HTTP request from `peer`. Unknown codes count as guesses, with the
+/// same per-address budget as WebSocket sessions. A barred address gets 429 before any
+/// lookup, unless it brings a token: a valid host token always gets through, anything else
+/// is 429 too, so a barred guesser learns nothing.
+async fn lookup(
+    app: &Arc<App>,
+    peer: std::net::IpAddr,
+    code: &str,
+    token: Option<&str>,
+) -> Result<RoomHandle, Response> {
+    let barred = app.addresses.guessing(peer);
+    if barred && token.is_none() {
+        return Err(too_many());
+    }
+    let refuse = || {
+        app.addresses.failed(peer);
+        if barred { too_many() } else { not_found() }
     };
-    let Some(handle) = handle else { return not_found() };
+    let Some(code) = normalize_code(code) else { return Err(refuse()) };
+    match super::directory::find(app, &code).await {
+        None => Err(refuse()),
+        Some(h) if barred => match h.is_host(token.unwrap_or_default().to_string()).await {
+            Ok(()) => Ok(h),
+            Err(_) => Err(too_many()),
+        },
+        Some(h) => Ok(h),
+    }
+}
+
+/// A wrong host token counts as a guess too.
+fn wrong_token(app: &App, peer: std::net::IpAddr) -> Response {
+    app.addresses.failed(peer);
+    unauthorized()
+}
+
+async fn room_summary(State(app): State<Arc<App>>, ConnectInfo(peer): Peer, Path(code): Path<String>) -> Response {
+    let handle = match lookup(&app, peer.ip(), &code, None).await {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
     match handle.summary().await {
         Some(v) => axum::Json(v).into_response(),
         None => not_found(),
     }
 }
 
-async fn qr(State(app): State<Arc<App>>, Path(code): Path<String>) -> Response {
-    let Some(code) = normalize_code(&code) else { return not_found() };
-    if super::directory::find(&app, &code).await.is_none() {
-        return not_found();
+async fn qr(State(app): State<Arc<App>>, ConnectInfo(peer): Peer, Path(code): Path<String>) -> Response {
+    if let Err(r) = lookup(&app, peer.ip(), &code, None).await {
+        return r;
     }
+    let code = normalize_code(&code).unwrap_or_default();
     qr_svg(&format!("{}/join/{code}", app.base_url))
 }
 
 /// The QR code of the host link `{base}/host/CODE#key=TOKEN` (version 2), so a second
 /// device can take over the room. The token comes in the `Authorization` header, never in
 /// the URL, and the answer is not stored by any cache.
-async fn host_qr(State(app): State<Arc<App>>, Path(code): Path<String>, headers: HeaderMap) -> Response {
-    let Some(code) = normalize_code(&code) else { return not_found() };
-    let Some(handle) = super::directory::find(&app, &code).await else { return not_found() };
-    let Some(token) = bearer(&headers) else { return unauthorized() };
+async fn host_qr(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): Peer,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let token = bearer(&headers);
+    let handle = match lookup(&app, peer.ip(), &code, token.as_deref()).await {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let Some(token) = token else { return unauthorized() };
+    let code = normalize_code(&code).unwrap_or_default();
     match handle.is_host(token.clone()).await {
         Ok(()) => qr_svg(&format!("{}/host/{code}#key={token}", app.base_url)),
         Err(Refusal::Gone) => not_found(),
-        Err(_) => unauthorized(),
+        Err(_) => wrong_token(&app, peer.ip()),
     }
 }
 
@@ -404,22 +457,27 @@ fn unauthorized() -> Response {
 
 async fn report(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): Peer,
     Path((code, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
     let Some(format) = file.strip_prefix("report.").filter(|f| matches!(*f, "md" | "json" | "csv")) else {
         return not_found();
     };
-    let Some(code) = normalize_code(&code) else { return not_found() };
     // A finished room that left memory comes back from the store for this, like for a session.
-    let Some(handle) = super::directory::find(&app, &code).await else { return not_found() };
-    let Some(token) = bearer(&headers) else { return unauthorized() };
+    let token = bearer(&headers);
+    let handle = match lookup(&app, peer.ip(), &code, token.as_deref()).await {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let code = normalize_code(&code).unwrap_or_default();
+    let Some(token) = token else { return unauthorized() };
     match handle.report(token, format).await {
         Ok((content_type, body)) => {
             let disposition = format!("attachment; filename=\"democreatie-{code}.{format}\"");
             ([(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
         }
-        Err(Refusal::Unauthorized) => unauthorized(),
+        Err(Refusal::Unauthorized) => wrong_token(&app, peer.ip()),
         Err(Refusal::StorageUnavailable) => storage_unavailable(),
         Err(Refusal::Gone) => not_found(),
     }
@@ -434,13 +492,21 @@ fn storage_unavailable() -> Response {
     )
 }
 
-async fn delete_room(State(app): State<Arc<App>>, Path(code): Path<String>, headers: HeaderMap) -> Response {
-    let Some(code) = normalize_code(&code) else { return not_found() };
-    let Some(handle) = super::directory::find(&app, &code).await else { return not_found() };
-    let Some(token) = bearer(&headers) else { return unauthorized() };
+async fn delete_room(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): Peer,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let token = bearer(&headers);
+    let handle = match lookup(&app, peer.ip(), &code, token.as_deref()).await {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let Some(token) = token else { return unauthorized() };
     match handle.delete(token).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(Refusal::Unauthorized) => unauthorized(),
+        Err(Refusal::Unauthorized) => wrong_token(&app, peer.ip()),
         Err(Refusal::StorageUnavailable) => storage_unavailable(),
         Err(Refusal::Gone) => not_found(),
     }

@@ -144,12 +144,12 @@ impl AddressLimits {
     }
     /// Whether an address is barred now for guessing. A workshop behind one address (NAT)
     /// is not hurt: only failures count.
-    pub(super) fn guessing(&self, peer: IpAddr) -> bool {
+    pub fn guessing(&self, peer: IpAddr) -> bool {
         self.barred.get(&peer).is_some_and(|until| Instant::now() < *until)
     }
 
     /// Counts a failed session attempt; past the budget the address is barred.
-    pub(super) fn failed(&self, peer: IpAddr) {
+    pub fn failed(&self, peer: IpAddr) {
         if let Err(not_until) = self.failures.check_key(&peer) {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             self.barred.insert(peer, Instant::now() + wait);
