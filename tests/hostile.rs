@@ -202,9 +202,36 @@ async fn guessing_room_codes_is_limited_per_address() {
         }
     }
     assert!(refused >= 4, "after 20 failures an address is slowed down ({refused} refused)");
-    // Even the right code waits until the minute is over.
+    // Even the right code waits until the address has budget again...
     c.send(json!({"type": "watch", "room": code})).await;
     assert_eq!(c.until("an error", |m| m["type"] == "error").await["code"], "rate_limited");
+    // ...and a wrong token on the right code learns nothing either...
+    let mut wrong = Client::connect(addr).await;
+    wrong.send(json!({"type": "resume", "room": code, "token": "not-a-token-of-this-room"})).await;
+    assert_eq!(wrong.until("an error", |m| m["type"] == "error").await["code"], "rate_limited");
+    server.stop().await;
+}
+
+/// Behind a venue's NAT every phone shares one address: someone mistyping codes must not
+/// lock out the participants who come back with their token (issue #20).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_token_gets_through_a_barred_address() {
+    let server = start("guess-token").await;
+    let addr = server.addr;
+    let (code, host_token) = create_room(addr, json!({"scenario": "skatebaan"})).await;
+    let (_, _, anna) = Client::join(addr, &code, "Anna", None).await;
+    let mut c = Client::connect(addr).await;
+    for i in 0..25 {
+        c.send(json!({"type": "watch", "room": format!("BBBB{}", ["B", "C", "D", "F", "G"][i % 5]), "id": i})).await;
+        c.until("an error", |m| m["type"] == "error").await;
+    }
+    c.send(json!({"type": "watch", "room": code})).await;
+    assert_eq!(c.until("an error", |m| m["type"] == "error").await["code"], "rate_limited", "the address is barred");
+    let mut back = Client::connect(addr).await;
+    back.send(json!({"type": "resume", "room": code, "token": anna})).await;
+    let w = back.until("welcome", |m| m["type"] == "welcome" || m["type"] == "error").await;
+    assert_eq!(w["type"], "welcome", "a player's valid token gets through: {w}");
+    Client::host(addr, &code, &host_token).await;
     server.stop().await;
 }
 

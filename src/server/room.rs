@@ -84,6 +84,11 @@ impl RoomHandle {
         self.ask(|reply| RoomMsg::IdentityOf { conn, reply }).await.flatten()
     }
 
+    /// Whether `token` is a live identity of this room (its host's or a player's).
+    pub async fn knows_token(&self, token: String) -> bool {
+        self.ask(|reply| RoomMsg::KnowsToken { token, reply }).await.unwrap_or(false)
+    }
+
     /// Whether `token` is this room's host token.
     pub async fn is_host(&self, token: String) -> Result<(), Refusal> {
         self.ask(|reply| RoomMsg::IsHost { token, reply }).await.unwrap_or(Err(Refusal::Gone))
@@ -163,6 +168,10 @@ enum RoomMsg {
     IdentityOf {
         conn: u64,
         reply: oneshot::Sender<Option<String>>,
+    },
+    KnowsToken {
+        token: String,
+        reply: oneshot::Sender<bool>,
     },
 }
 
@@ -436,6 +445,10 @@ impl Room {
                     Err(Refusal::Unauthorized)
                 };
                 let _ = reply.send(r);
+            }
+            RoomMsg::KnowsToken { token, reply } => {
+                let known = token_matches(&token, &self.host_hash) || self.tokens.contains_key(&hash_token(&token));
+                let _ = reply.send(known);
             }
             RoomMsg::IdentityOf { conn, reply } => {
                 let who = self.conns.get(&conn).and_then(|(_, viewer, _)| match viewer {

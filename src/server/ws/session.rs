@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::super::App;
 use super::super::outbox::{CONTROL_QUEUE, Conn};
-use super::super::room::error_json;
+use super::super::room::{Session, error_json};
 use super::super::wire::{Limits, PROTOCOL, ServerMsg};
 use super::decode::{Incoming, decode};
 use super::limits::{Bucket, MAX_DROPPED, rate_limited};
@@ -136,7 +136,15 @@ where
                 if let Some(l) = language {
                     lang = l;
                 }
-                if app.addresses.guessing(peer) {
+                // A barred address (guessing) learns nothing: codes alone are refused before
+                // any lookup; a session with a token is let through only when the token is
+                // live in that room (a valid token always gets through).
+                let barred = app.addresses.guessing(peer);
+                let token = match &session {
+                    Session::Resume { token } | Session::Host { token } => Some(token.clone()),
+                    _ => None,
+                };
+                if barred && token.is_none() {
                     fail(ErrorCode::RateLimited, lang, id.as_ref());
                     continue;
                 }
@@ -144,6 +152,17 @@ where
                     Some(c) => super::super::directory::find(&app, c).await,
                     None => None,
                 };
+                if barred {
+                    let live = match (&handle, token) {
+                        (Some(h), Some(t)) => h.knows_token(t).await,
+                        _ => false,
+                    };
+                    if !live {
+                        app.addresses.failed(peer);
+                        fail(ErrorCode::RateLimited, lang, id.as_ref());
+                        continue;
+                    }
+                }
                 let Some(handle) = handle else {
                     app.addresses.failed(peer);
                     fail(ErrorCode::UnknownRoom, lang, id.as_ref());
