@@ -432,25 +432,35 @@ fn fraction() -> impl Strategy<Value = Fraction> {
     (0u64..=12, 1u64..=12).prop_map(|(a, b)| Fraction::new(a.min(b), b))
 }
 
+/// A random rule with random parameters (only the keys it uses), random votes by role, and
+/// the number seated (the voters and up to three who did not vote).
+fn rule_and_votes() -> impl Strategy<Value = (crate::scenario::DecisionRule, Vec<(Role, Choice)>, usize)> {
+    let rules = vec![RuleKind::BroadSupport, RuleKind::Majority, RuleKind::Consent, RuleKind::Unanimity];
+    let vote = (prop::sample::select(Role::ALL.to_vec()), prop::sample::select(Choice::ALL.to_vec()));
+    (
+        prop::sample::select(rules),
+        (fraction(), fraction(), fraction(), prop::option::of(0u32..4)),
+        prop::collection::vec(vote, 0..12),
+        0usize..4,
+    )
+        .prop_map(|(rule, (ms, mr, q, mo), votes, absent)| {
+            let keys = rule.keys();
+            let spec = DecisionSpec {
+                rule,
+                min_support: keys.contains(&"min_support").then_some(ms),
+                min_support_per_role: keys.contains(&"min_support_per_role").then_some(mr),
+                max_objections: if keys.contains(&"max_objections") { mo } else { None },
+                quorum: Some(q),
+                secret_ballot: false,
+            };
+            let seated = votes.len() + absent;
+            (spec.resolve(), votes, seated)
+        })
+}
+
 proptest! {
     #[test]
-    fn tally_matches_the_reference(
-        rule in prop::sample::select(vec![RuleKind::BroadSupport, RuleKind::Majority, RuleKind::Consent, RuleKind::Unanimity]),
-        ms in fraction(), mr in fraction(), q in fraction(), mo in prop::option::of(0u32..4),
-        votes in prop::collection::vec((prop::sample::select(Role::ALL.to_vec()), prop::sample::select(Choice::ALL.to_vec())), 0..12),
-        absent in 0usize..4,
-    ) {
-        let keys = rule.keys();
-        let spec = DecisionSpec {
-            rule,
-            min_support: keys.contains(&"min_support").then_some(ms),
-            min_support_per_role: keys.contains(&"min_support_per_role").then_some(mr),
-            max_objections: if keys.contains(&"max_objections") { mo } else { None },
-            quorum: Some(q),
-            secret_ballot: false,
-        };
-        let r = spec.resolve();
-        let seated = votes.len() + absent;
+    fn tally_matches_the_reference((r, votes, seated) in rule_and_votes()) {
         let t = Tally::count(seated, votes.iter().copied());
         prop_assert_eq!(t.reaches(&r), reference(&r, seated, &votes));
     }
@@ -458,24 +468,9 @@ proptest! {
     /// For every rule and random votes: the decision is reached exactly when every reason is
     /// met, each reason's numbers are the counts, and every `needed` is the least that meets.
     #[test]
-    fn reasons_explain_the_decision_exactly(
-        rule in prop::sample::select(vec![RuleKind::BroadSupport, RuleKind::Majority, RuleKind::Consent, RuleKind::Unanimity]),
-        ms in fraction(), mr in fraction(), q in fraction(), mo in prop::option::of(0u32..4),
-        votes in prop::collection::vec((prop::sample::select(Role::ALL.to_vec()), prop::sample::select(Choice::ALL.to_vec())), 0..12),
-        absent in 0usize..4,
-    ) {
-        let keys = rule.keys();
-        let spec = DecisionSpec {
-            rule,
-            min_support: keys.contains(&"min_support").then_some(ms),
-            min_support_per_role: keys.contains(&"min_support_per_role").then_some(mr),
-            max_objections: if keys.contains(&"max_objections") { mo } else { None },
-            quorum: Some(q),
-            secret_ballot: false,
-        };
-        let r = spec.resolve();
-        let seated = (votes.len() + absent) as u32;
-        let t = Tally::count(seated as usize, votes.iter().copied());
+    fn reasons_explain_the_decision_exactly((r, votes, seated) in rule_and_votes()) {
+        let t = Tally::count(seated, votes.iter().copied());
+        let seated = seated as u32;
         let reasons = t.reasons(&r, true);
         prop_assert_eq!(t.reaches(&r), reasons.iter().all(|x| x.met), "{:?}", reasons);
         let count = |f: &dyn Fn(&(Role, Choice)) -> bool| votes.iter().filter(|v| f(v)).count() as u32;

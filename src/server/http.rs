@@ -381,6 +381,18 @@ async fn lookup(
     }
 }
 
+/// [`lookup`] for a request that must carry the host token: the room and the token.
+async fn lookup_hosted(
+    app: &Arc<App>,
+    peer: std::net::IpAddr,
+    code: &str,
+    headers: &HeaderMap,
+) -> Result<(RoomHandle, String), Response> {
+    let token = bearer(headers);
+    let handle = lookup(app, peer, code, token.as_deref()).await?;
+    token.map(|t| (handle, t)).ok_or_else(unauthorized)
+}
+
 /// A wrong host token counts as a guess too.
 fn wrong_token(app: &App, peer: std::net::IpAddr) -> Response {
     app.addresses.failed(peer);
@@ -415,12 +427,10 @@ async fn host_qr(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let token = bearer(&headers);
-    let handle = match lookup(&app, peer.ip(), &code, token.as_deref()).await {
-        Ok(h) => h,
+    let (handle, token) = match lookup_hosted(&app, peer.ip(), &code, &headers).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    let Some(token) = token else { return unauthorized() };
     let code = normalize_code(&code).unwrap_or_default();
     match handle.is_host(token.clone()).await {
         Ok(()) => qr_svg(&format!("{}/host/{code}#key={token}", app.base_url)),
@@ -465,13 +475,11 @@ async fn report(
         return not_found();
     };
     // A finished room that left memory comes back from the store for this, like for a session.
-    let token = bearer(&headers);
-    let handle = match lookup(&app, peer.ip(), &code, token.as_deref()).await {
-        Ok(h) => h,
+    let (handle, token) = match lookup_hosted(&app, peer.ip(), &code, &headers).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let code = normalize_code(&code).unwrap_or_default();
-    let Some(token) = token else { return unauthorized() };
     match handle.report(token, format).await {
         Ok((content_type, body)) => {
             let disposition = format!("attachment; filename=\"democreatie-{code}.{format}\"");
@@ -498,12 +506,10 @@ async fn delete_room(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let token = bearer(&headers);
-    let handle = match lookup(&app, peer.ip(), &code, token.as_deref()).await {
-        Ok(h) => h,
+    let (handle, token) = match lookup_hosted(&app, peer.ip(), &code, &headers).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    let Some(token) = token else { return unauthorized() };
     match handle.delete(token).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(Refusal::Unauthorized) => wrong_token(&app, peer.ip()),
