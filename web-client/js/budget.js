@@ -31,6 +31,8 @@ export function ballotForm(budget, you, { conn, lang, draft }) {
     const sum = budget.projects.filter((p) => draft.ids.has(p.id)).reduce((a, p) => a + p.cost, 0);
     total.textContent = t('budget.ticked', { n: ids.length, sum: euros(sum, lang), total: euros(budget.total, lang) });
     over.hidden = sum <= budget.total;
+    // The total stays in sight (sticky) once something is ticked.
+    total.classList.toggle('is-empty', ids.length === 0);
   };
   const items = budget.projects.map((p) => {
     const id = `project-${p.id}`;
@@ -52,10 +54,11 @@ export function ballotForm(budget, you, { conn, lang, draft }) {
     icon('check'), h('span', null, sent ? t('budget.change') : t('budget.submit')));
   const form = h('form', { class: 'panel stack', novalidate: true, testid: 'ballot-form', 'aria-labelledby': 'ballot-heading' },
     h('h2', { id: 'ballot-heading' }, t('budget.heading', { total: euros(budget.total, lang) })),
-    h('p', { class: 'hint' }, t('budget.hint')),
+    // The plans first (on a phone the first one is in the first screen), then the hint.
     h('fieldset', { class: 'field' },
-      h('legend', { class: 'label' }, t('budget.legend')),
+      h('legend', { class: 'label ballot-legend' }, t('budget.legend')),
       h('ul', { class: 'projects' }, items)),
+    h('p', { class: 'hint' }, t('budget.hint')),
     total, over, submit, status,
     sent ? h('p', { class: 'done-note', testid: 'ballot-sent' }, icon('check'), h('span', null, t('budget.sent', { n: sent.length }))) : null);
   form.addEventListener('submit', async (ev) => {

@@ -527,7 +527,7 @@ export class RoomSocket {
       this.settle(msg.id, true, msg);
     } else if (msg.type === 'error') {
       // The server's sentence, already in this connection's language; the client keeps no copy.
-      this.settle(msg.id, false, { code: msg.code, message: msg.message || t('error.generic') });
+      this.settle(msg.id, false, { code: msg.code, message: msg.message || t('error.generic'), current: msg.current });
     }
     this.onMessage(msg);
   }

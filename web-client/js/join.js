@@ -13,7 +13,7 @@ import { t, initI18n, onLangChange, followRoomLang } from './i18n.js';
 import {
   ROLES, CHOICES, NOTE_KINDS, roleBadge, choiceBadge, connBadge, kindName, noteKindName, textBlock,
   readAloudButton, cardView, eventView, decisionView, ruleView, notesView, progressText,
-  progressBadges, errorText, formStatus, textField, roleName, personName, votedCount,
+  progressBadges, errorText, formStatus, textField, roleName, personName, votedCount, tabList,
 } from './ui.js';
 import { icon } from './icons.js';
 import { ballotForm, ballotsSent, renderBudgetResult } from './budget.js';
@@ -36,7 +36,37 @@ const S = {
   leaveConfirm: false,
   form: { name: '', role: '' },
   proposalBase: null, // proposal text the editor was last filled with
+  proposalVersion: 0, // the version of that text (0: none yet); sent as `base`
+  tab: 'do', // the open tab in a round: do | card | case | table
+  cardDecided: false, // whether this page has decided yet to show the card first
+  doSeenIndex: null, // the round the person last saw in the "Doen" tab
+  cardTab: null, // the open tab of the role card
+  caseSeenEvent: null, // the event card the person has seen in the "Casus" tab
+  expanded: {}, // "Lees meer" boxes the person opened
 };
+
+// Besides the token this phone keeps, per room: what the person typed and did not send
+// yet (a note, the proposal while it differs from the table's, a vote's condition or
+// reason), so that a reload or a dead battery loses nothing; and whether they have seen
+// their card (then a reload opens the round, not the card).
+const DRAFTS = ['note', 'proposal', 'vote'];
+const draftKey = (kind) => `democreatie.draft.${code}.${kind}`;
+const cardSeenKey = () => `democreatie.seen.${code}.card`;
+
+function readDraft(kind) {
+  const raw = storage.get(draftKey(kind));
+  if (raw === null || raw === undefined) return null;
+  if (kind === 'note') return raw;
+  try { return JSON.parse(raw); } catch { return null; }
+}
+
+function writeDraft(kind, value) {
+  storage.set(draftKey(kind), kind === 'note' ? String(value) : JSON.stringify(value));
+}
+
+function clearDraft(kind) {
+  storage.remove(draftKey(kind));
+}
 
 let conn = null;
 let shell = null; // the game's regions, built once per game mode
@@ -56,6 +86,8 @@ function sessionMessage() {
 function forgetToken() {
   S.token = null;
   storage.remove(KEYS.player(code));
+  for (const kind of DRAFTS) clearDraft(kind);
+  storage.remove(cardSeenKey());
 }
 
 function endWith(kind) {
@@ -140,9 +172,19 @@ function onError(msg) {
   if (field) field.focus();
 }
 
+// The sentences this page shows itself when a command could not reach the server.
+const CONN_ERRORS = ['error.notConnected', 'error.disconnected', 'error.timeout'];
+
 function onStatus(status) {
   bannerFor(status);
-  if (status === 'online') hidePageAlert();
+  if (status === 'online') {
+    hidePageAlert();
+    // "Er is nu geen verbinding…" under a form is over once the connection is back.
+    const stale = new Set(CONN_ERRORS.map((k) => t(k)));
+    for (const el of app.querySelectorAll('.form-status.is-error')) {
+      if (stale.has(el.textContent.trim())) { el.textContent = ''; el.classList.remove('is-error'); }
+    }
+  }
   if (S.mode === 'game' && shell) renderGame();
 }
 
@@ -171,6 +213,18 @@ function onState(view) {
   S.view = view;
   S.mode = 'game';
   const phase = view.phase || {};
+  // The card comes first: at the start, for someone who joins late, and after a reload
+  // until the person has moved on from it once ("Verder" or another tab).
+  const inRound = phase.kind !== 'lobby' && phase.kind !== 'finished' && !!(view.you && view.you.card);
+  if (inRound && !S.cardDecided) {
+    S.cardDecided = true;
+    if (storage.get(cardSeenKey()) !== 'seen') {
+      S.tab = 'card';
+      S.doSeenIndex = phase.index;
+    }
+  }
+  if (S.doSeenIndex === null || S.tab === 'do') S.doSeenIndex = phase.index;
+  if (phase.kind === 'finished') for (const kind of DRAFTS) clearDraft(kind);
   if (S.lastPhaseIndex !== null && phase.index !== S.lastPhaseIndex) {
     S.leaveConfirm = false;
     if (phase.kind === 'finished') announce(t('announce.finished'));
@@ -338,30 +392,119 @@ function renderForm() {
 
 // ---------------------------------------------------------------- game
 
+// The phone in a round (issue #13): the thing to do now comes first, under the round's
+// title and time; the role card, the case and the table are one tap away in tabs
+// ("Doen · Mijn kaart · Casus · Tafel"). At the start, and for someone who joins late,
+// the card comes first, with a clear "Verder" to the round.
+const TAB_KEYS = ['do', 'card', 'case', 'table'];
+
 function buildShell() {
   const mk = (id, tag = 'div', attrs = {}) => h(tag, { id, class: `region region-${id}`, ...attrs });
+  const panel = (key) => h('div', { id: `panel-${key}`, class: ['tabpanel', `tabpanel-${key}`], testid: `panel-${key}` });
   shell = {
     title: h('h1', { class: 'game-title', id: 'game-title' }),
-    alert: h('p', { id: 'page-alert', class: 'alert', role: 'alert', hidden: true, testid: 'page-alert' }),
     strip: mk('strip'),
+    nav: mk('nav'),
+    alert: h('p', { id: 'page-alert', class: 'alert', role: 'alert', hidden: true, testid: 'page-alert' }),
+    panels: Object.fromEntries(TAB_KEYS.map((k) => [k, panel(k)])),
     round: mk('round', 'section', { 'aria-labelledby': 'round-title' }),
     action: mk('action'),
-    budget: mk('budget-result'),
+    help: mk('help'),
     tableProgress: mk('table-progress'),
     proposal: mk('proposal'),
-    notes: mk('notes'),
+    eventNow: mk('event-now'),
     decision: mk('decision-region'),
-    event: mk('event'),
-    card: mk('card'),
+    budget: mk('budget-result'),
+    notes: mk('notes'),
     lobby: mk('lobby'),
-    caseText: mk('case'),
-    table: mk('table'),
     others: mk('others'),
+    card: mk('card'),
+    caseText: mk('case'),
+    event: mk('event'),
+    table: mk('table'),
     leave: mk('leave'),
   };
-  setChildren(app, shell.title, shell.alert, shell.strip, shell.round, shell.event, shell.proposal, shell.action,
-    shell.budget, shell.tableProgress, shell.decision, shell.notes, shell.card, shell.lobby, shell.caseText,
-    shell.table, shell.others, shell.leave);
+  setChildren(shell.panels.do, shell.round, shell.action, shell.tableProgress, shell.help, shell.proposal, shell.eventNow,
+    shell.decision, shell.budget, shell.notes, shell.lobby, shell.others);
+  setChildren(shell.panels.card, shell.card);
+  // The table's event card first: a new one is why the "Casus" tab says "nieuw".
+  setChildren(shell.panels.case, shell.event, shell.caseText);
+  setChildren(shell.panels.table, shell.table, shell.leave);
+  setChildren(app, shell.title, shell.strip, shell.nav, shell.alert, TAB_KEYS.map((k) => shell.panels[k]));
+}
+
+/** Open another tab (the person chose it, or pressed "Verder"). */
+function selectTab(key, { focus = false } = {}) {
+  S.tab = key;
+  storage.set(cardSeenKey(), 'seen');
+  if (key === 'do' && S.view) S.doSeenIndex = (S.view.phase || {}).index;
+  renderGame();
+  if (focus) {
+    const b = document.getElementById(`tab-${key}`);
+    if (b) b.focus();
+  }
+  // Show the panel from its top, just under the tabs (which stay at the top of the screen).
+  const panel = shell && shell.panels[key];
+  if (panel) {
+    const navBottom = shell.nav.getBoundingClientRect().bottom;
+    const top = panel.getBoundingClientRect().top;
+    if (top < navBottom) window.scrollTo(0, Math.max(0, window.scrollY + top - navBottom - 8));
+  }
+}
+
+/** "Verder": from the card (or the case) to the round, with focus on the round's title. */
+function toRound() {
+  selectTab('do');
+  const title = document.getElementById('round-title');
+  if (title) {
+    title.setAttribute('tabindex', '-1');
+    title.focus({ preventScroll: true });
+  }
+  window.scrollTo(0, 0);
+}
+
+function renderNav(view, phase, you) {
+  const shown = phase.kind !== 'lobby';
+  const hasCard = !!(you && you.card);
+  if (S.tab === 'card' && !hasCard) S.tab = 'do';
+  const isNew = S.tab !== 'do' && S.doSeenIndex !== null && phase.index !== S.doSeenIndex;
+  // A new event card at the table: "nieuw" on the case tab until it is opened.
+  const tb = myTable(view);
+  const eventKey = tb && tb.event ? `${tb.table}:${tb.event.title}` : null;
+  if (S.tab === 'case') S.caseSeenEvent = eventKey;
+  const newEvent = !!eventKey && eventKey !== S.caseSeenEvent && (phase.kind === 'discussion' || phase.kind === 'proposal');
+  const keys = TAB_KEYS.filter((k) => k !== 'card' || hasCard);
+  region(shell.nav, sig(shown, S.tab, isNew, newEvent, you && you.role, you && you.table, hasCard), () => {
+    if (!shown) return null;
+    const label = {
+      do: [icon('pen'), h('span', { class: 'tab-label' }, t('phone.tab.do')),
+        isNew ? h('span', { class: 'tab-new', testid: 'tab-new' }, t('phone.tab.new')) : null],
+      card: [icon((you && you.role) || 'person'), h('span', { class: 'tab-label' }, t('phone.tab.card'))],
+      case: [icon('event'), h('span', { class: 'tab-label' }, t('phone.tab.case')),
+        newEvent ? h('span', { class: 'tab-new', testid: 'tab-case-new' }, t('phone.tab.new')) : null],
+      table: [icon('people'), h('span', { class: 'tab-label' }, you && you.table ? t('table.n', { n: you.table }) : t('phone.tab.table'))],
+    };
+    return tabList({
+      label: t('phone.tabs'),
+      cls: 'phone-tabs',
+      selected: S.tab,
+      items: keys.map((k) => ({ key: k, id: `tab-${k}`, panelId: `panel-${k}`, testid: `tab-${k}`, content: label[k] })),
+      onSelect: (k, { focus }) => selectTab(k, { focus }),
+    });
+  });
+  app.dataset.tab = shown ? S.tab : '';
+  for (const k of TAB_KEYS) {
+    const el = shell.panels[k];
+    if (shown && keys.includes(k)) {
+      el.setAttribute('role', 'tabpanel');
+      el.setAttribute('aria-labelledby', `tab-${k}`);
+      el.hidden = k !== S.tab;
+    } else {
+      el.removeAttribute('role');
+      el.removeAttribute('aria-labelledby');
+      el.hidden = shown;
+    }
+  }
 }
 
 function renderGame() {
@@ -374,6 +517,7 @@ function renderGame() {
   const lang = view.language || 'nl';
   const me = tb ? (tb.players || []).find((p) => p.player_id === S.playerId) : null;
   const myName = (you && you.name) || names.get(S.playerId) || '';
+  const inLobby = phase.kind === 'lobby';
 
   app.dataset.phaseKind = phase.kind;
   app.dataset.phaseIndex = String(phase.index);
@@ -381,6 +525,11 @@ function renderGame() {
   const scenario = view.scenario || {};
   shell.title.textContent = scenario.title || t('join.title');
   shell.title.setAttribute('lang', lang);
+  // In a round the tabs say where one is; the case's title is in the "Casus" tab.
+  shell.title.classList.toggle('sr-only', !inLobby);
+  // Who and where: in a round the tabs say it ("Tafel 1", the role's icon on "Mijn kaart"),
+  // so this line is for screen readers only there.
+  shell.strip.classList.toggle('sr-only', !inLobby);
 
   // Status strip: who and where am I.
   region(shell.strip, sig(myName, you && you.table, you && you.role, phase.kind, phase.index, (view.rounds || []).length), () =>
@@ -388,13 +537,36 @@ function renderGame() {
       h('span', { class: 'strip-item', testid: 'player-name' }, icon('person'), h('span', null, myName)),
       you && you.table ? h('span', { class: 'strip-item', testid: 'table-number' }, t('table.n', { n: you.table })) : null,
       you && you.role ? h('span', { class: 'strip-item', testid: 'my-role' }, roleBadge(you.role)) : null,
-      h('span', { class: 'strip-item' }, progressText(phase, view.rounds))));
+      inLobby ? h('span', { class: 'strip-item' }, progressText(phase, view.rounds)) : null));
 
+  renderNav(view, phase, you);
   renderRoundHead(view, phase, you, lang);
   renderAction(view, phase, you, tb, me, names, lang);
 
-  // Current proposal (read-only) in proposal and vote rounds.
-  const showProposal = tb && (phase.kind === 'proposal' || phase.kind === 'vote');
+  // What the round asks, in a sentence, under the action; in the briefing also the way to
+  // the card and the case.
+  const decided = !!(tb && tb.decision && tb.decision.reached);
+  const sittingOut = !tb || (phase.kind === 'vote' && (!tb.proposal || decided)) || (phase.kind === 'proposal' && decided);
+  region(shell.help, sig(phase.kind, !!(you && you.card), sittingOut), () => {
+    if (['lobby', 'finished'].includes(phase.kind) || sittingOut) return null;
+    const jump = (key, label, testid) => {
+      const b = h('button', { type: 'button', class: 'btn btn-secondary', testid, 'data-focus-key': testid }, label);
+      // The button's panel closes: focus goes to the tab that opened.
+      b.addEventListener('click', () => selectTab(key, { focus: true }));
+      return b;
+    };
+    return [
+      h('p', { class: 'hint round-help' }, t(`round.help.${phase.kind}`)),
+      phase.kind === 'briefing' ? h('div', { class: 'button-row' },
+        you && you.card ? jump('card', t('phone.toCard'), 'to-card') : null,
+        jump('case', t('phone.toCase'), 'to-case')) : null,
+    ];
+  });
+
+  // The current proposal (read-only): in a proposal round, and in a vote round where this
+  // table sits out (a table that votes sees it in the vote form, above the choices).
+  const sitsOut = phase.kind === 'vote' && !!tb && sittingOut;
+  const showProposal = tb && (phase.kind === 'proposal' || sitsOut);
   region(shell.proposal, sig(showProposal, tb && tb.proposal, phase.kind, [...names]), () => {
     if (!showProposal) return null;
     const p = tb.proposal;
@@ -432,10 +604,11 @@ function renderGame() {
       decisionView(tb.decision, { names, lang, headingLevel: 3 }));
   });
 
-  // Event card.
-  // (Not in the finished room: there the decision comes first.)
-  const showEvent = tb && tb.event && phase.kind !== 'finished';
-  region(shell.event, sig(showEvent && tb.event), () => (showEvent ? eventView(tb.event, { lang, headingLevel: 2 }) : null));
+  // The event card: always in the "Casus" tab; under the action while the table talks
+  // about it (discussion and proposal rounds). Never above the action.
+  const eventNow = tb && tb.event && (phase.kind === 'discussion' || phase.kind === 'proposal');
+  region(shell.eventNow, sig(eventNow && tb.event), () => (eventNow ? eventView(tb.event, { lang, headingLevel: 2 }) : null));
+  region(shell.event, sig(tb && tb.event), () => (tb && tb.event ? eventView(tb.event, { lang, headingLevel: 2 }) : null));
 
   // Notes of the table (discussion rounds, and afterwards for reference).
   const showNotes = tb && (phase.kind === 'discussion' || (tb.notes || []).length > 0);
@@ -446,12 +619,19 @@ function renderGame() {
       notesView(tb.notes, { names, hiddenNames: hiddenNamesOf(view), rounds: view.rounds, currentIndex: phase.index, lang, headingLevel: 3 }));
   });
 
-  // Role card.
-  region(shell.card, sig(you && you.card, you && you.role, you && you.prompt), () => {
+  // Role card, as a game card, with "Verder" to the round.
+  const cardFirst = storage.get(cardSeenKey()) !== 'seen';
+  region(shell.card, sig(you && you.card, you && you.role, cardFirst, phase.kind === 'finished'), () => {
     if (!you || !you.card) return null;
-    return h('section', { class: 'panel', 'aria-labelledby': 'card-heading' },
-      h('h2', { id: 'card-heading' }, t('card.title')),
-      cardView(you.card, { role: you.role, prompt: you.prompt, lang, headingLevel: 3 }));
+    const go = h('button', { type: 'button', class: 'btn btn-primary btn-block btn-large', testid: 'card-continue', 'data-focus-key': 'card-continue' },
+      h('span', null, t('phone.continue')), icon('next'));
+    go.addEventListener('click', toRound);
+    return [
+      cardFirst ? h('p', { class: 'lead card-intro', testid: 'card-intro' }, t('phone.cardIntro')) : null,
+      cardView(you.card, { role: you.role, lang, headingLevel: 2,
+        game: { selected: S.cardTab, onSelect: (k) => { S.cardTab = k; } } }),
+      h('div', { class: 'card-continue' }, go),
+    ];
   });
 
   // Lobby.
@@ -466,12 +646,11 @@ function renderGame() {
         connBadge(p.player_id === S.playerId ? p.connected && selfOnline : p.connected)))));
   });
 
-  // Case text.
-  region(shell.caseText, sig(scenario.case, scenario.summary, phase.kind === 'briefing' || phase.kind === 'lobby'), () => {
+  // The case: in the lobby under the people, in a round in its own tab.
+  region(shell.caseText, sig(scenario.case, scenario.summary, scenario.title, inLobby), () => {
     if (!scenario.case && !scenario.summary) return null;
-    const caseOpen = phase.kind === 'briefing' || phase.kind === 'lobby';
-    return h('details', { class: 'panel panel-details case', open: caseOpen || null, testid: 'case', 'data-keep': `case-${caseOpen}` },
-      h('summary', null, h('h2', { class: 'summary-heading' }, t('case.title'))),
+    return h('section', { class: 'panel case', testid: 'case', 'aria-labelledby': 'case-heading' },
+      h('h2', { id: 'case-heading' }, t('case.title'), inLobby ? null : [': ', h('span', { lang }, scenario.title || '')]),
       scenario.summary ? textBlock(scenario.summary, { lang, cls: 'lead' }) : null,
       scenario.case ? [readAloudButton(() => scenario.case, lang, t('read.case')),
         textBlock(scenario.case, { lang, cls: 'case-text', testid: 'case-text' })] : null);
@@ -502,6 +681,36 @@ function renderGame() {
   region(shell.leave, sig(S.leaveConfirm), () => leaveView());
 }
 
+/**
+ * A text that shows its first lines only, with "Lees meer" when there is more (the
+ * button appears only when the text does not fit). Screen readers get the whole text.
+ * The person's choice is kept per `key` while the page lives.
+ */
+function readMore(key, children, { lines = 3, more = t('phone.readMore'), testid } = {}) {
+  const id = `more-${key}`;
+  const body = h('div', { class: 'clamp-body', id, testid: testid || null }, children);
+  const open = !!S.expanded[key];
+  const btn = h('button', {
+    type: 'button', class: 'btn btn-link clamp-toggle', 'aria-expanded': String(open), 'aria-controls': id,
+    testid: `${testid || key}-more`, 'data-focus-key': `more-${key}`,
+  }, open ? t('phone.readLess') : more);
+  const box = h('div', { class: ['clamp', `clamp-${lines}`, !open && 'is-clamped'] }, body, btn);
+  btn.addEventListener('click', () => {
+    const now = !S.expanded[key];
+    S.expanded[key] = now;
+    box.classList.toggle('is-clamped', !now);
+    btn.setAttribute('aria-expanded', String(now));
+    btn.textContent = now ? t('phone.readLess') : more;
+  });
+  // Hide the button while the whole text fits (measured once the box has a size).
+  const check = () => {
+    if (!box.classList.contains('is-clamped') || !body.clientHeight) return;
+    btn.hidden = ![...body.children].some((el) => el.scrollHeight > el.clientHeight + 1);
+  };
+  if (typeof ResizeObserver === 'function') new ResizeObserver(check).observe(body);
+  return box;
+}
+
 function renderRoundHead(view, phase, you, lang) {
   region(shell.round, sig(phase, you && you.prompt, (view.rounds || []).length), () => {
     if (phase.kind === 'lobby') {
@@ -511,15 +720,19 @@ function renderRoundHead(view, phase, you, lang) {
     if (phase.kind === 'finished') {
       return [h('h2', { id: 'round-title' }, t('finished.title')), h('p', { class: 'lead' }, t('finished.text'))];
     }
-    return [
-      h('p', { class: 'kicker' }, kindName(phase.kind), ' · ', progressText(phase, view.rounds)),
-      h('h2', { id: 'round-title', lang }, phase.title || kindName(phase.kind)),
-      countdown(phase.deadline),
+    const prompts = [
       phase.prompt ? textBlock(phase.prompt, { lang, cls: 'prompt', testid: 'round-prompt' }) : null,
-      you && you.prompt ? h('div', { class: 'role-prompt' },
-        h('p', { class: 'role-prompt-label' }, t('round.forYou')),
-        textBlock(you.prompt, { lang })) : null,
-      h('p', { class: 'hint' }, t(`round.help.${phase.kind}`)),
+      you && you.prompt ? h('p', { class: 'role-prompt', testid: 'my-prompt' },
+        h('strong', { class: 'role-prompt-label' }, t('phone.forYou')), ' ',
+        h('span', { class: 'text-block', lang }, you.prompt)) : null,
+    ].filter(Boolean);
+    return [
+      h('div', { class: 'round-meta' },
+        h('p', { class: 'kicker' }, h('span', { class: 'kicker-kind' }, kindName(phase.kind), ' · '), progressText(phase, view.rounds)),
+        phase.deadline ? h('div', { class: 'round-time' }, icon('clock'), countdown(phase.deadline)) : null),
+      h('h2', { id: 'round-title', lang, tabindex: '-1' }, phase.title || kindName(phase.kind)),
+      // Two lines of each prompt (three when there is one), the rest behind "Lees meer".
+      prompts.length ? readMore(`prompts-${phase.index}`, prompts, { lines: prompts.length > 1 ? 2 : 3, testid: 'prompts' }) : null,
     ];
   });
 }
@@ -544,7 +757,7 @@ function renderAction(view, phase, you, tb, me, names, lang) {
       if (!tb) return noSeat();
       if (decided) return sitOut('decided');
       S.proposalBase = null;
-      return can ? proposalEditor(tb) : proposalReadOnlyNote(proposers);
+      return can ? proposalEditor(tb, phase) : proposalReadOnlyNote(proposers);
     });
     syncProposalEditor(tb);
   } else if (kind === 'vote') {
@@ -553,7 +766,7 @@ function renderAction(view, phase, you, tb, me, names, lang) {
       if (!tb) return noSeat();
       if (decided) return sitOut('decided');
       if (noProposal) return sitOut('noProposal');
-      return voteForm(view, you);
+      return voteForm(view, you, tb, phase, lang);
     });
     renderMyVote(you, decided || noProposal);
   } else if (kind === 'budget' && phase.budget) {
@@ -604,18 +817,32 @@ function readyView(me) {
   return h('div', { class: 'stack' }, btn, status);
 }
 
+/** Put a field's hint after the text box and its counter (the box comes first on a phone). */
+function hintLast(field) {
+  const hint = field.querySelector(':scope > .hint');
+  if (hint) field.appendChild(hint);
+  return field;
+}
+
 function noteForm(phase) {
   const kinds = (phase.notes && phase.notes.length ? phase.notes : NOTE_KINDS).filter(Boolean);
   let chosen = kinds[0];
   const status = formStatus('note-status');
   const max = limit('note');
+  const draft = readDraft('note');
   const { field, input: text, take } = textField({
-    id: 'note-text', label: t('notes.textLabel'), hint: t('notes.textHint', { max }), max, rows: 3,
+    id: 'note-text', label: t('notes.textLabel'), hint: t('notes.textHint', { max }), max, rows: 3, value: draft || '',
+  });
+  hintLast(field);
+  if (draft) status.set(t('phone.draftKept'));
+  // What is typed is kept on this phone until it is sent: a reload loses nothing.
+  text.addEventListener('input', () => {
+    if (text.value.trim()) writeDraft('note', text.value); else clearDraft('note');
   });
   const kindField = kinds.length > 1
     ? h('fieldset', { class: 'field options' },
       h('legend', { class: 'label' }, t('notes.kindLegend')),
-      h('div', { class: 'option-grid option-grid-2' }, kinds.map((k, i) => {
+      h('div', { class: 'option-grid option-grid-2 note-kinds' }, kinds.map((k, i) => {
         const id = `note-kind-${k}`;
         return h('label', { class: 'option', for: id },
           h('input', { type: 'radio', name: 'note-kind', id, value: k, testid: id, checked: i === 0,
@@ -625,10 +852,9 @@ function noteForm(phase) {
       })))
     : h('p', { class: 'label', testid: `note-kind-${kinds[0]}` }, t('notes.kindOnly', { kind: noteKindName(kinds[0]) }));
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'note-submit' }, t('notes.submit'));
-  const form = h('form', { class: 'panel stack', novalidate: true, testid: 'note-form', 'aria-labelledby': 'note-heading' },
-    h('h2', { id: 'note-heading' }, t('notes.add')),
-    kindField,
+  const form = h('form', { class: 'panel stack action-form', novalidate: true, testid: 'note-form', 'aria-label': t('notes.add') },
     field,
+    kindField,
     submit, status);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -639,6 +865,7 @@ function noteForm(phase) {
       await conn.request({ type: 'note', kind: chosen, text: value });
       text.value = '';
       text.dispatchEvent(new Event('input'));
+      clearDraft('note');
       status.set(t('notes.added'));
       text.focus();
     } catch (err) {
@@ -655,35 +882,110 @@ function proposalReadOnlyNote(proposers) {
     t('proposal.onlyRoles', { roles: proposers.map(roleName).join(', ') }));
 }
 
-function proposalEditor(tb) {
+/** The table's proposal text as this phone last heard it. */
+function tableProposalText() {
+  const tb = S.view ? myTable(S.view) : null;
+  return tb && tb.proposal ? tb.proposal.text : '';
+}
+
+function proposalEditor(tb, phase) {
   const current = tb.proposal ? tb.proposal.text : '';
   S.proposalBase = current;
+  S.proposalVersion = tb.proposal ? (tb.proposal.version || 0) : 0;
   const status = formStatus('proposal-status');
   const changed = h('p', { class: 'notice', id: 'proposal-changed', hidden: true, testid: 'proposal-changed' });
+  const conflict = h('div', { class: 'conflict', id: 'proposal-conflict', hidden: true, testid: 'proposal-conflict' });
+  // Unsaved work from before a reload, written in this round: back in the editor, on the
+  // version it was written on (saving it then shows both texts if the table's text moved on).
+  const draft = readDraft('proposal');
+  const restore = draft && draft.round === phase.index && typeof draft.text === 'string' && draft.text.trim() !== current.trim();
+  if (draft && !restore) clearDraft('proposal');
+  if (restore) {
+    S.proposalBase = typeof draft.base === 'string' ? draft.base : current;
+    S.proposalVersion = Number.isInteger(draft.version) ? draft.version : S.proposalVersion;
+  }
   const { field, input: text, take } = textField({
-    id: 'proposal-text', label: t('proposal.label'), hint: t('proposal.hint'), max: limit('proposal'), rows: 8, value: current,
+    id: 'proposal-text', label: t('proposal.label'), hint: t('proposal.hint'), max: limit('proposal'), rows: 4,
+    value: restore ? draft.text : current,
+  });
+  hintLast(field);
+  if (restore) status.set(t('phone.draftKept'));
+  // Kept on this phone only while it differs from the table's text.
+  text.addEventListener('input', () => {
+    if (text.value.trim() !== tableProposalText().trim()) {
+      writeDraft('proposal', { round: phase.index, text: text.value, version: S.proposalVersion, base: S.proposalBase });
+    } else {
+      clearDraft('proposal');
+    }
   });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'proposal-submit' }, t('proposal.submit'));
-  const form = h('form', { class: 'panel stack', novalidate: true, testid: 'proposal-form', 'aria-labelledby': 'proposal-edit-heading' },
-    h('h2', { id: 'proposal-edit-heading' }, t('proposal.write')),
+  const form = h('form', { class: 'panel stack action-form', novalidate: true, testid: 'proposal-form', 'aria-label': t('proposal.write') },
     field,
-    changed, submit, status);
+    changed, conflict, submit, status);
+
+  const save = async (value) => {
+    submit.disabled = true;
+    try {
+      const answer = await conn.request({ type: 'propose', text: value, base: S.proposalVersion });
+      // The state that answers the save names the version it made (its render ran before
+      // this line, while the editor still held the old base).
+      const mine = answer && answer.view ? myTable(answer.view) : null;
+      if (mine && mine.proposal) S.proposalVersion = mine.proposal.version || 0;
+      S.proposalBase = value;
+      text.value = value;
+      text.dispatchEvent(new Event('input'));
+      clearDraft('proposal');
+      changed.hidden = true;
+      conflict.hidden = true;
+      status.set(t('proposal.saved'));
+    } catch (err) {
+      if (err && err.code === 'stale_proposal' && err.current) showConflict(value, err.current);
+      else status.set(errorText(err), true);
+    } finally {
+      submit.disabled = false;
+    }
+  };
+
+  // Someone else saved a newer version while this person typed: show both texts and let
+  // them choose; their own text stays in the editor until they do.
+  const showConflict = (mine, theirs) => {
+    status.set('');
+    changed.hidden = true;
+    const byName = namesOf(S.view).get(theirs.by) || t('player.unknown');
+    const choose = (testid, label, cls, fn) => {
+      const b = h('button', { type: 'button', class: ['btn', cls], testid }, label);
+      b.addEventListener('click', fn);
+      return b;
+    };
+    const adopt = (value, focus) => {
+      S.proposalBase = theirs.text;
+      S.proposalVersion = theirs.version;
+      text.value = value;
+      text.dispatchEvent(new Event('input'));
+      conflict.hidden = true;
+      if (focus) text.focus();
+    };
+    setChildren(conflict,
+      h('p', { class: 'conflict-lead', role: 'alert' }, icon('warning'), ' ', t('proposal.conflict', { name: byName })),
+      h('div', { class: 'conflict-texts' },
+        h('section', { class: 'conflict-text', 'aria-labelledby': 'conflict-mine' },
+          h('h3', { id: 'conflict-mine' }, t('proposal.conflictMine')),
+          textBlock(mine, { tag: 'blockquote', testid: 'conflict-mine-text' })),
+        h('section', { class: 'conflict-text', 'aria-labelledby': 'conflict-theirs' },
+          h('h3', { id: 'conflict-theirs' }, t('proposal.conflictTheirs', { name: byName })),
+          textBlock(theirs.text, { tag: 'blockquote', testid: 'conflict-theirs-text' }))),
+      h('div', { class: 'button-row' },
+        choose('conflict-merge', t('proposal.conflictMerge'), 'btn-primary', () => adopt(`${theirs.text}\n\n${mine}`, true)),
+        choose('conflict-keep', t('proposal.conflictKeep'), 'btn-secondary', () => { adopt(mine, false); save(mine); }),
+        choose('conflict-take', t('proposal.conflictTake'), 'btn-secondary', () => adopt(theirs.text, true))));
+    conflict.hidden = false;
+  };
+
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const value = take(status);
     if (value === null) return;
-    submit.disabled = true;
-    try {
-      await conn.request({ type: 'propose', text: value });
-      S.proposalBase = value;
-      text.value = value;
-      changed.hidden = true;
-      status.set(t('proposal.saved'));
-    } catch (err) {
-      status.set(errorText(err), true);
-    } finally {
-      submit.disabled = false;
-    }
+    await save(value);
   });
   return form;
 }
@@ -693,13 +995,21 @@ function syncProposalEditor(tb) {
   const text = document.getElementById('proposal-text');
   if (!text || !tb) return;
   const current = tb.proposal ? tb.proposal.text : '';
-  if (S.proposalBase === null || current === S.proposalBase) return;
+  if (S.proposalBase === null) return;
+  if (current === S.proposalBase) {
+    // Our own save came back (or nothing changed): the editor is on this version now.
+    S.proposalVersion = tb.proposal ? (tb.proposal.version || 0) : 0;
+    return;
+  }
   const dirty = text.value.trim() !== S.proposalBase.trim();
   if (!dirty) {
     text.value = current;
     text.dispatchEvent(new Event('input'));
     S.proposalBase = current;
+    S.proposalVersion = tb.proposal ? (tb.proposal.version || 0) : 0;
   } else if (text.value.trim() !== current.trim()) {
+    // Their work stays in the editor, written on the version they started from; saving
+    // it shows both texts to choose from (stale_proposal), never overwriting silently.
     const changed = document.getElementById('proposal-changed');
     if (changed) {
       changed.textContent = t('proposal.changedWhileEditing');
@@ -708,20 +1018,30 @@ function syncProposalEditor(tb) {
   }
 }
 
-function voteForm(view, you) {
+function voteForm(view, you, tb, phase, lang) {
   const current = (you && you.vote) || null;
-  let chosen = current ? current.choice : null;
+  // An unsent choice, condition or reason from before a reload (this round only).
+  const draft = readDraft('vote');
+  const kept = draft && draft.round === phase.index ? draft : null;
+  if (draft && !kept) clearDraft('vote');
+  let chosen = (kept && kept.choice) || (current ? current.choice : null);
   const status = formStatus('vote-status');
   // A condition or a reason is as long as a note may be.
   const max = limit('note');
   const cond = textField({
     id: 'vote-condition', label: t('vote.conditionLabel'), hint: t('vote.conditionHint', { max }), max, rows: 2,
-    value: (current && current.condition) || '', required: false, empty: t('vote.needCondition'), hidden: chosen !== 'support_if',
+    value: (kept && typeof kept.condition === 'string' ? kept.condition : (current && current.condition)) || '',
+    required: false, empty: t('vote.needCondition'), hidden: chosen !== 'support_if',
   });
   const reason = textField({
     id: 'vote-reason', label: t('vote.reasonLabel'), hint: t('vote.reasonHint', { max }), max, rows: 2,
-    value: (current && current.reason) || '', required: false, empty: t('vote.needReason'), hidden: chosen !== 'object',
+    value: (kept && typeof kept.reason === 'string' ? kept.reason : (current && current.reason)) || '',
+    required: false, empty: t('vote.needReason'), hidden: chosen !== 'object',
   });
+  if (kept) status.set(t('phone.draftKept'));
+  const keep = () => writeDraft('vote', { round: phase.index, choice: chosen, condition: cond.input.value, reason: reason.input.value });
+  cond.input.addEventListener('input', keep);
+  reason.input.addEventListener('input', keep);
   const condField = cond.field;
   const reasonField = reason.field;
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'vote-submit' },
@@ -734,16 +1054,24 @@ function voteForm(view, you) {
           chosen = c;
           condField.hidden = c !== 'support_if';
           reasonField.hidden = c !== 'object';
+          keep();
         } } }),
       h('span', { class: 'option-body' }, choiceBadge(c), h('span', { class: 'option-hint' }, t(`vote.hint.${c}`))));
   });
-  const form = h('form', { class: 'panel stack', novalidate: true, testid: 'vote-form', 'aria-labelledby': 'vote-heading' },
-    h('h2', { id: 'vote-heading' }, t('vote.title')),
-    ruleView(view.scenario && view.scenario.decision),
+  const p = tb.proposal;
+  const form = h('form', { class: 'panel stack action-form', novalidate: true, testid: 'vote-form', 'aria-label': t('vote.title') },
+    // The proposal voted on, its first lines, the rest behind "Lees het hele voorstel".
+    h('div', { class: 'vote-proposal', testid: 'vote-proposal' },
+      readMore(`vote-proposal-${phase.index}`,
+        h('p', { class: 'proposal-text' }, h('strong', null, t('phone.voteOn')), ' ',
+          h('span', { class: 'text-block', lang, testid: 'proposal-current' }, p.text)),
+        { lines: 3, more: t('phone.proposalAll'), testid: 'vote-proposal-text' })),
     h('fieldset', { class: 'field options' },
       h('legend', { class: 'label' }, t('vote.legend')),
-      h('div', { class: 'option-grid' }, options)),
-    condField, reasonField, submit, status);
+      h('div', { class: 'option-grid vote-choices' }, options)),
+    condField, reasonField, submit, status,
+    // The rule with this table's numbers, not fractions.
+    ruleView(view.scenario && view.scenario.decision, { table: tb.players || [] }));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!chosen) { status.set(t('vote.chooseFirst'), true); return; }
@@ -759,6 +1087,7 @@ function voteForm(view, you) {
     submit.disabled = true;
     try {
       await conn.request(msg);
+      clearDraft('vote');
       status.set(t('vote.saved'));
       submit.textContent = t('vote.change');
     } catch (err) {

@@ -123,8 +123,9 @@ window.addEventListener('pagehide', stopSpeaking);
  * (the facilitator, the case's author), marked as private and left out of the
  * read-aloud text.
  */
-export function cardView(card, { role, prompt, lang, headingLevel = 3, testid = 'role-card', privateGoal = false } = {}) {
+export function cardView(card, { role, prompt, lang, headingLevel = 3, testid = 'role-card', privateGoal = false, game = null } = {}) {
   if (!card) return null;
+  if (game) return gameCardView(card, { role, lang, headingLevel, testid, ...game });
   const H = `h${headingLevel}`;
   const Hs = `h${Math.min(6, headingLevel + 1)}`;
   const values = card.values || [];
@@ -155,6 +156,110 @@ export function cardView(card, { role, prompt, lang, headingLevel = 3, testid = 
     prompt ? h('div', { class: 'card-prompt' },
       h(Hs, null, t('card.prompt')),
       textBlock(prompt, { lang, testid: 'role-prompt' })) : null);
+}
+
+/**
+ * A row of tabs (the WAI-ARIA tab pattern): one tab is selected and in the Tab order; the
+ * arrow keys, Home and End move to another tab and select it. The caller shows and
+ * hides the panels in onSelect(key, { focus }); `items` are {key, id, panelId, content,
+ * testid}. list.select(key) marks another tab without building the row again.
+ */
+export function tabList({ label, items, selected, onSelect, cls }) {
+  const buttons = items.map((it) => {
+    const b = h('button', {
+      type: 'button', role: 'tab', id: it.id, class: ['tab', it.cls], 'aria-controls': it.panelId,
+      'aria-selected': String(it.key === selected), tabindex: it.key === selected ? '0' : '-1',
+      testid: it.testid || null, 'data-focus-key': it.id, dataset: { key: it.key },
+    }, it.content);
+    b.addEventListener('click', () => onSelect(it.key, { focus: false }));
+    return b;
+  });
+  const list = h('div', { role: 'tablist', 'aria-label': label, class: ['tablist', cls] }, buttons);
+  list.addEventListener('keydown', (ev) => {
+    const i = buttons.indexOf(document.activeElement);
+    if (i < 0 || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const n = buttons.length;
+    let j = null;
+    if (ev.key === 'ArrowRight') j = (i + 1) % n;
+    else if (ev.key === 'ArrowLeft') j = (i - 1 + n) % n;
+    else if (ev.key === 'Home') j = 0;
+    else if (ev.key === 'End') j = n - 1;
+    if (j === null) return;
+    ev.preventDefault();
+    onSelect(items[j].key, { focus: true });
+  });
+  list.select = (key, { focus = false } = {}) => {
+    buttons.forEach((b, i) => {
+      const on = items[i].key === key;
+      b.setAttribute('aria-selected', String(on));
+      b.setAttribute('tabindex', on ? '0' : '-1');
+      if (on && focus) b.focus();
+    });
+  };
+  return list;
+}
+
+/**
+ * The participant's own card as a game card (the phone): the role's colour and a large
+ * role icon, the persona's name big, and tabs for who you are, what you find important,
+ * what is needed and the secret goal (marked with a lock and the word, not by colour).
+ * `selected` is the open tab; onSelect(key) is told when the person picks another one.
+ */
+function gameCardView(card, { role, lang, headingLevel = 2, testid = 'role-card', selected, onSelect } = {}) {
+  const H = `h${headingLevel}`;
+  const values = card.values || [];
+  const conditions = card.conditions || [];
+  const readText = () => [card.name, card.text,
+    values.length ? `${t('card.tab.values')} ${values.join('. ')}` : '',
+    conditions.length ? `${t('card.tab.conditions')} ${conditions.join('. ')}` : '',
+    card.goal ? `${t('card.goal')}: ${card.goal}` : ''].filter(Boolean).join('. ');
+  const list = (items) => h('ul', { class: 'game-card-list', lang }, items.map((v) => h('li', null, v)));
+  const parts = [
+    { key: 'who', icon: 'person', label: t('card.tab.who'), body: () => textBlock(card.text, { lang, cls: 'card-text', testid: 'card-text' }) },
+    values.length ? { key: 'values', icon: 'heart', label: t('card.tab.values'), body: () => list(values) } : null,
+    conditions.length ? { key: 'conditions', icon: 'list', label: t('card.tab.conditions'), body: () => list(conditions) } : null,
+    card.goal ? {
+      key: 'goal', icon: 'lock', label: t('card.tab.goal'), secret: true,
+      body: () => [
+        h('p', { class: 'secret-mark', testid: 'goal-secret' }, icon('lock'), h('span', null, t('card.secret'))),
+        textBlock(card.goal, { lang, testid: 'card-goal' }),
+        h('p', { class: 'hint' }, t('card.goalHint'))],
+    } : null,
+  ].filter(Boolean);
+  let open = parts.some((p) => p.key === selected) ? selected : parts[0].key;
+  const base = uid('card');
+  const panels = new Map(parts.map((p) => [p.key, h('div', {
+    id: `${base}-${p.key}-panel`, class: ['game-card-panel', p.secret && 'is-secret'], testid: `card-panel-${p.key}`,
+    role: parts.length > 1 ? 'tabpanel' : null, 'aria-labelledby': parts.length > 1 ? `${base}-${p.key}` : null,
+    hidden: p.key !== open || null,
+  }, p.body())]));
+  let tabs = null;
+  if (parts.length > 1) {
+    tabs = tabList({
+      label: t('card.tabs'),
+      cls: 'game-card-tabs',
+      selected: open,
+      items: parts.map((p) => ({
+        key: p.key, id: `${base}-${p.key}`, panelId: `${base}-${p.key}-panel`, testid: `card-tab-${p.key}`,
+        cls: p.secret && 'is-secret',
+        content: [icon(p.icon), h('span', null, p.label)],
+      })),
+      onSelect: (key, { focus }) => {
+        open = key;
+        tabs.select(key, { focus });
+        for (const [k, el] of panels) el.hidden = k !== key;
+        if (onSelect) onSelect(key);
+      },
+    });
+  }
+  return h('article', { class: ['card', 'game-card', role && `role-${role}`], testid, dataset: { role } },
+    h('div', { class: 'game-card-head' },
+      role ? h('span', { class: 'game-card-icon' }, icon(role)) : null,
+      role ? h('p', { class: 'game-card-role' }, roleName(role)) : null,
+      h(H, { class: 'card-name', testid: 'card-name', lang }, card.name),
+      readAloudButton(readText, lang, t('read.card'))),
+    tabs,
+    h('div', { class: 'game-card-body' }, [...panels.values()]));
 }
 
 export function eventView(event, { lang, headingLevel = 3 } = {}) {
@@ -235,15 +340,46 @@ export function scenarioPreview(sc, { showGoals = false, headingLevel = 2 } = {}
 
 // ---------------------------------------------------------------- decisions
 
-/** The decision rule in plain words, as a list of conditions. */
-export function ruleItems(dec) {
+/** The least number k of n with k/n at least `frac` ("a/b"), or null for another form. */
+function leastOf(frac, n) {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(String(frac));
+  if (!m || Number(m[2]) === 0) return null;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  return Math.floor((a * n + b - 1) / b);
+}
+
+/**
+ * The decision rule in plain words, as a list of conditions. With `table` (the
+ * players at one table: [{role}]) the fractions become numbers for that table
+ * ("minstens 3 van de 4"), as on the phone.
+ */
+export function ruleItems(dec, { table } = {}) {
   if (!dec) return [];
   const items = [];
   const rule = dec.rule || 'broad_support';
-  if (dec.quorum !== null && dec.quorum !== undefined) items.push(t('rule.quorum', { q: fraction(dec.quorum) }));
+  const n = table ? table.length : 0;
+  const of = (frac, count) => (count > 0 ? leastOf(frac, count) : null);
+  const has = (v) => v !== null && v !== undefined;
+  if (has(dec.quorum)) {
+    const k = of(dec.quorum, n);
+    items.push(k !== null ? t('rule.n.quorum', { k, n }) : t('rule.quorum', { q: fraction(dec.quorum) }));
+  }
   if (rule === 'broad_support') {
-    if (dec.min_support !== null && dec.min_support !== undefined) items.push(t('rule.minSupport', { f: fraction(dec.min_support) }));
-    if (dec.min_support_per_role !== null && dec.min_support_per_role !== undefined) items.push(t('rule.perRole', { f: fraction(dec.min_support_per_role) }));
+    if (has(dec.min_support)) {
+      const k = of(dec.min_support, n);
+      items.push(k !== null ? t('rule.n.minSupport', { k, n }) : t('rule.minSupport', { f: fraction(dec.min_support) }));
+    }
+    if (has(dec.min_support_per_role)) {
+      const per = ROLES.map((r) => {
+        const c = (table || []).filter((p) => p.role === r).length;
+        const k = of(dec.min_support_per_role, c);
+        return k !== null ? `${roleName(r)}: ${t('rule.n.of', { k, n: c })}` : null;
+      }).filter(Boolean);
+      items.push(table && per.length && per.length === ROLES.filter((r) => table.some((p) => p.role === r)).length
+        ? t('rule.n.perRole', { list: per.join('; ') })
+        : t('rule.perRole', { f: fraction(dec.min_support_per_role) }));
+    }
   } else if (rule === 'majority') {
     items.push(t('rule.majority'));
   } else if (rule === 'unanimity') {
@@ -260,13 +396,13 @@ export function ruleItems(dec) {
   return items;
 }
 
-export function ruleView(dec, { open = false } = {}) {
+export function ruleView(dec, { open = false, table } = {}) {
   if (!dec) return null;
   const rule = dec.rule || 'broad_support';
   return h('details', { class: 'rule', open: open || null },
     h('summary', null, t('rule.summary')),
     h('p', null, t(`rule.name.${rule}`)),
-    h('ul', null, ruleItems(dec).map((x) => h('li', null, x))));
+    h('ul', null, ruleItems(dec, { table }).map((x) => h('li', null, x))));
 }
 
 /**

@@ -213,7 +213,11 @@ describe('a whole game through the web client', { timeout: 600000 }, () => {
       const name = (await page.getByTestId('card-name').first().textContent()).trim();
       assert.ok(name.length > 0, `phone${i} has a persona name`);
       cardNames[i] = name;
-      await page.getByTestId('table-number').waitFor();
+      await page.getByTestId('table-number').waitFor({ state: 'attached' });
+      // The card comes first (issue #13); "Verder" opens the round.
+      assert.equal(await page.getByTestId('tab-card').getAttribute('aria-selected'), 'true', `phone${i} shows the card first`);
+      await page.getByTestId('card-continue').click();
+      await page.locator('#panel-do:not([hidden])').waitFor();
     }
     const ph = await phaseOf(host.page);
     assert.equal(ph.index, 0, 'the first round is open');
@@ -249,7 +253,8 @@ describe('a whole game through the web client', { timeout: 600000 }, () => {
           }
           if (!reloadDone && i === 3) {
             await page.reload();
-            await page.getByTestId('role-card').waitFor();
+            // The card was seen: after a reload the round comes first, the card is a tab away.
+            await page.getByTestId('role-card').waitFor({ state: 'attached' });
             assert.equal((await page.getByTestId('card-name').first().textContent()).trim(), cardNames[3], 'after a reload the phone has the same seat');
             reloadDone = true;
           }
@@ -295,7 +300,12 @@ describe('a whole game through the web client', { timeout: 600000 }, () => {
           if (choice === 'support_if') await page.getByTestId('vote-condition').fill('als het onderhoud geregeld is');
           if (choice === 'object') await page.getByTestId('vote-reason').fill('te veel lawaai voor de buren');
           await page.getByTestId('vote-submit').click();
-          await page.locator(`[data-testid="my-vote"][data-choice="${choice}"]`).waitFor();
+          // The last vote at a table tallies it at once (auto_reveal, on by default in the
+          // setup): that phone may show the table's decision instead of its own vote.
+          await Promise.any([
+            page.locator(`[data-testid="my-vote"][data-choice="${choice}"]`).waitFor(),
+            host.page.locator('[data-testid^="table-vote-state-"][data-state="revealed"]').first().waitFor(),
+          ]);
           voted += 1;
         }
         if (voted) {
@@ -342,7 +352,7 @@ describe('a whole game through the web client', { timeout: 600000 }, () => {
     await audit(page, 'phone while offline');
     await context.setOffline(false);
     await page.getByTestId('banner').waitFor({ state: 'hidden' });
-    await page.getByTestId('role-card').waitFor();
+    await page.getByTestId('role-card').waitFor({ state: 'attached' });
     assert.equal((await page.getByTestId('card-name').first().textContent()).trim(), cardNames[i], 'back in the same seat');
     await host.page.locator('[data-testid="table-player"][data-connected="true"]', { hasText: PLAYERS[i].name }).waitFor();
   }
@@ -377,6 +387,7 @@ describe('a whole game through the web client', { timeout: 600000 }, () => {
 
   it('a player can leave a finished room for good', { timeout: 120000 }, async () => {
     const { page } = phones[1];
+    await page.getByTestId('tab-table').click();
     await page.getByTestId('leave').click();
     await page.getByTestId('leave-confirm').click();
     await page.locator('[data-testid="end-state"][data-state="left"]').waitFor();

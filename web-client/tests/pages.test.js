@@ -345,11 +345,12 @@ describe('single pages and edge states', { timeout: 300000 }, () => {
       }
       assert.equal(await host.page.getByTestId('phase').getAttribute('data-phase-kind'), 'discussion');
 
-      // Anna and Bram each post a note.
+      // Anna and Bram each post a note (after their card, which comes first: issue #13).
       const notes = ['Er moet een bankje bij de baan', 'Deze notitie past niet in de zaal'];
       for (let i = 0; i < 2; i += 1) {
         const { page } = phones[i];
-        await page.locator('[data-testid="phase"][data-phase-kind="discussion"]').waitFor();
+        await page.locator('[data-testid="phase"][data-phase-kind="discussion"]').waitFor({ state: 'attached' });
+        await page.getByTestId('card-continue').click();
         const first = page.locator('[data-testid^="note-kind-"]').first();
         if ((await first.evaluate((el) => el.tagName)) === 'INPUT') await first.check();
         await page.getByTestId('note-text').fill(notes[i]);
@@ -381,7 +382,8 @@ describe('single pages and edge states', { timeout: 300000 }, () => {
 
       // Anna's phone shows the server's words instead, and the original nowhere.
       await anna.locator('.note.is-hidden .note-text', { hasText: HIDDEN }).waitFor();
-      await anna.locator('.person-name.is-hidden', { hasText: HIDDEN }).first().waitFor();
+      // (The people at the table are in the phone's "Tafel" tab.)
+      await anna.locator('.person-name.is-hidden', { hasText: HIDDEN }).first().waitFor({ state: 'attached' });
       const text = await pageText(anna);
       assert.ok(!text.includes(notes[1]), 'the hidden note is nowhere on the phone');
       assert.ok(!text.includes('Bram'), 'the hidden name is nowhere on the phone');
@@ -410,7 +412,7 @@ describe('single pages and edge states', { timeout: 300000 }, () => {
       await host.page.getByTestId(`hide-name-${bram}`).click();
       await host.page.getByTestId(`name-hidden-${bram}`).waitFor({ state: 'detached' });
       await anna.getByTestId('notes-list').getByText(notes[1]).waitFor();
-      await anna.locator('.person-name', { hasText: 'Bram' }).first().waitFor();
+      await anna.locator('.person-name', { hasText: 'Bram' }).first().waitFor({ state: 'attached' });
       await screen.page.locator('.person-name', { hasText: 'Bram' }).waitFor();
       assert.equal(await anna.locator('.is-hidden').count(), 0, 'nothing is marked hidden any more');
       assert.ok(!(await pageText(anna)).includes(HIDDEN), 'the placeholder is gone');

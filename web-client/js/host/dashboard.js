@@ -1,12 +1,13 @@
-// host/dashboard.js: /host?room=CODE: the facilitator runs a room.
+// host/dashboard.js: /host?room=CODE (or /host/CODE, the host link): the facilitator
+// runs a room.
 //
 // This file holds the room's state, the WebSocket session as host (with the
 // token from localStorage, "democreatie.host.CODE", so a reload resumes) and the
 // page's end states (wrong code, no or bad token, unknown room, replaced by
 // another tab, deleted). The panels each live in their own module and re-render
 // only when their data changed (region()):
-//   room-info.js  storage banner; code, join URL, QR, big-screen link
-//   controls.js   the round now and start/next/extend/lock/end
+//   room-info.js  storage banner; code, join URL, QR, big-screen link, host link
+//   controls.js   the round now and start/next/reveal/extend/lock/end
 //   lobby.js      who joined, with hide-name and kick
 //   tables.js     every table in full, with hide-note, hide-name and kick (moderation.js)
 //   ../budget.js  a budget round's count of ballots and, once closed, both outcomes
@@ -21,19 +22,22 @@ import {
 import { t, onLangChange } from '../i18n.js';
 import { kindName, roundPlan, errorText } from '../ui.js';
 import { renderStorageBanner, renderRoomInfo } from './room-info.js';
-import { renderControls, controlStatus } from './controls.js';
+import { renderControls, controlStatus, budgetCounted } from './controls.js';
 import { renderLobby } from './lobby.js';
 import { renderTables } from './tables.js';
 import { renderReports } from './reports.js';
 import { ballotsSent, renderBudgetResult } from '../budget.js';
 
-export function dashboard(app, code) {
+/** `opts.token`: a host token from the host link (it wins over a stored one). */
+export function dashboard(app, code, opts = {}) {
   const S = {
     view: null,
-    token: storage.get(KEYS.host(code)),
+    token: opts.token || storage.get(KEYS.host(code)),
     ended: null, // replaced | invalid | unknown | deleted
     kickConfirm: null, // player_id whose kick waits for "yes"
     endConfirm: false,
+    nextConfirm: false, // "not everyone voted yet: go on anyway?" is shown
+    hostQr: null, // the host link's QR code: {state: 'loading'|'ok'|'error', src}
     deleteConfirm: false,
     lastPhase: null,
     reportStatus: '', // {text, error} under the report buttons
@@ -84,6 +88,7 @@ export function dashboard(app, code) {
         const ph = (msg.view && msg.view.phase) || {};
         if (S.lastPhase !== null && S.lastPhase !== ph.index) {
           S.endConfirm = false;
+          S.nextConfirm = false;
           announce(ph.kind === 'finished' ? t('announce.finished') : t('announce.round', { title: ph.title || '', kind: kindName(ph.kind) }));
         }
         S.lastPhase = ph.index;
@@ -149,7 +154,7 @@ export function dashboard(app, code) {
     shell.title.textContent = t('host.title', { title: scenario.title || '' });
 
     renderStorageBanner(shell.storage, view);
-    renderRoomInfo(shell.room, code, view);
+    renderRoomInfo(shell.room, ctx, view);
     renderControls(shell.controls, ctx, view, phase, rounds);
     region(shell.plan, sig(rounds, phase.index), () => [
       h('h2', { id: 'plan-heading' }, t('host.plan')),
@@ -157,8 +162,14 @@ export function dashboard(app, code) {
     ]);
     renderLobby(shell.lobby, ctx, view, phase);
     const sent = ballotsSent(view);
-    region(shell.budgetCount, sig(phase.kind, sent), () => (phase.kind === 'budget'
-      ? h('p', { class: 'table-progress panel', testid: 'ballots-sent' }, t('budget.sentCount', sent)) : null));
+    // Once counted (`reveal`), the ballots are gone: say so instead of "0 of n chose".
+    const counted = phase.kind === 'budget' && budgetCounted(view, phase);
+    region(shell.budgetCount, sig(phase.kind, sent, counted), () => {
+      if (phase.kind !== 'budget') return null;
+      return counted
+        ? h('p', { class: 'table-progress panel', testid: 'ballots-counted' }, t('host.revealedBudget'))
+        : h('p', { class: 'table-progress panel', testid: 'ballots-sent' }, t('budget.sentCount', sent));
+    });
     renderBudgetResult(shell.budget, view, { lang, headingLevel: 2 });
     renderTables(shell.tables, ctx, view, phase, names, lang);
     renderReports(shell.reports, ctx);

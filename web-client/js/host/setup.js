@@ -29,7 +29,7 @@ export function setup(app) {
     checking: false,
     creating: false,
     createError: '',
-    options: { tables: '', swap: true, auto: false, language: '' },
+    options: { tables: '', swap: true, auto: false, language: '', screenNotes: true, autoReveal: true, secret: null },
   };
   const ctx = { S, renderAll };
 
@@ -63,8 +63,22 @@ export function setup(app) {
       h('ul', { class: 'link-list' }, rooms.map((c) => h('li', null,
         h('a', { href: `/host?room=${c}`, class: 'btn btn-secondary' }, t('setup.openRoom', { code: c })))))) : null));
     renderSource();
-    region(optionsRegion, sig(S.options), () => optionsPanel(S.options));
+    // A secret ballot follows the chosen case until the facilitator changes it; a new
+    // case brings its own default again.
+    const caseId = S.source === 'builtin' ? `builtin:${S.selected}` : `toml:${S.check && S.check.ok ? S.check.id : ''}`;
+    if (caseId !== S.secretFor) { S.secretFor = caseId; S.options.secret = null; }
+    const secretDefault = !!caseDecision() && !!caseDecision().secret_ballot;
+    region(optionsRegion, sig(S.options, secretDefault), () => optionsPanel(S.options, { secretDefault }));
     renderSubmit();
+  }
+
+  /** The chosen case's decision rule (from its details or the checked TOML), or null. */
+  function caseDecision() {
+    if (S.source === 'builtin') {
+      const d = S.selected && S.details.get(S.selected);
+      return (d && d.decision) || null;
+    }
+    return (S.check && S.check.ok && S.check.scenario && S.check.scenario.decision) || null;
   }
 
   // The case: built-in or own.

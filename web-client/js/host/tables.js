@@ -1,19 +1,23 @@
 // host/tables.js: once the game has started, every table in full: who sits
 // there (role, connected, ready/voted, real-life role, an open vote with its
 // condition or reason, their role card), the event card, the proposal, the
-// decision and the notes, with the moderation buttons (moderation.js).
+// decision (with its reasons in words) and the notes, with the moderation buttons
+// (moderation.js). In a vote round, a table that still votes has its own "show the
+// result of table k" button (`reveal` with `table`); the others say why they do not vote.
 
-import { h, region, uid, sig } from '../common.js';
+import { h, region, uid, sig, announce } from '../common.js';
 import { t } from '../i18n.js';
 import {
   roleBadge, choiceBadge, connBadge, textBlock, cardView, eventView, decisionView, notesView, progressBadges,
-  roleName, personName, hiddenBadge, votedCount,
+  roleName, personName, hiddenBadge, votedCount, errorText,
 } from '../ui.js';
+import { icon } from '../icons.js';
 import { hideNameControl, kickControl, noteTools } from './moderation.js';
+import { stillVotes, controlStatus } from './controls.js';
 
 /** `ctx`: the dashboard's { S, conn, render }. Empty in the lobby. */
 export function renderTables(el, ctx, view, phase, names, lang) {
-  region(el, sig(view.tables, phase.kind, phase.index, ctx.S.kickConfirm, [...names]), () => {
+  region(el, sig(view.tables, phase.kind, phase.index, phase.revealed, ctx.S.kickConfirm, [...names]), () => {
     const tables = view.tables || [];
     if (phase.kind === 'lobby') return null;
     if (!tables.length) return [h('h2', { id: 'tables-heading' }, t('host.tables')), h('p', { class: 'muted' }, t('host.noTables'))];
@@ -34,6 +38,7 @@ function tableView(ctx, tb, view, phase, names, lang) {
     ['briefing', 'debrief', 'vote'].includes(phase.kind)
       ? h('p', { class: 'table-progress' }, phase.kind === 'vote' ? t('table.votedCount', { k, n: players.length }) : t('table.readyCount', { k, n: players.length }))
       : null,
+    phase.kind === 'vote' ? voteState(ctx, tb, phase) : null,
     h('ul', { class: 'people people-host' }, players.map((p) => h('li', { class: 'person', testid: 'table-player', dataset: { playerId: p.player_id, connected: String(!!p.connected), role: p.role, nameHidden: p.name_hidden ? 'true' : null } },
       h('div', { class: 'person-line' },
         personName(p),
@@ -53,8 +58,39 @@ function tableView(ctx, tb, view, phase, names, lang) {
         ? [textBlock(tb.proposal.text, { lang, tag: 'blockquote', testid: 'host-proposal' }),
           h('p', { class: 'muted small' }, t('proposal.by', { name: names.get(tb.proposal.by) || t('player.unknown') }))]
         : h('p', { class: 'muted' }, t('proposal.none'))),
-    tb.decision ? decisionView(tb.decision, { names, lang, headingLevel: 4 }) : null,
+    // The proposal voted on is shown above already when it is still the table's text.
+    tb.decision ? decisionView(tb.decision, { names, lang, headingLevel: 4,
+      showProposal: !(tb.proposal && tb.proposal.text === tb.decision.proposal) }) : null,
     h('details', { class: 'table-section', open: phase.kind === 'discussion' || null, 'data-keep': `notes-${tb.table}-${phase.kind === 'discussion'}` },
       h('summary', null, t('notes.title', { n: (tb.notes || []).length })),
       notesView(tb.notes, { names, rounds: view.rounds, currentIndex: phase.index, lang, headingLevel: 5, tools: noteTools(ctx, tb.table, names) })));
+}
+
+/**
+ * In a vote round: the button that shows this table's result now (while it still
+ * votes), or why the table does not vote (any more) in this round.
+ */
+function voteState(ctx, tb, phase) {
+  const k = tb.table;
+  if (stillVotes(tb, phase)) {
+    const key = `reveal-table-${k}`;
+    const b = h('button', { type: 'button', class: 'btn btn-small btn-secondary', testid: key, 'data-focus-key': key },
+      icon('shown'), h('span', null, t('host.revealTable', { n: k })));
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      try {
+        await ctx.conn.request({ type: 'reveal', table: k });
+        announce(t('host.revealedTable', { n: k }));
+      } catch (err) {
+        b.disabled = false;
+        controlStatus(errorText(err), true);
+      }
+    });
+    return h('div', { class: 'button-row table-reveal' }, b);
+  }
+  let state = 'no-proposal';
+  if ((phase.revealed || []).includes(k)) state = 'revealed';
+  else if (tb.decision && tb.decision.reached) state = 'decided';
+  const text = { 'no-proposal': 'host.tableNoProposal', revealed: 'host.tableRevealed', decided: 'host.tableDecided' }[state];
+  return h('p', { class: 'muted small', testid: `table-vote-state-${k}`, dataset: { state } }, t(text));
 }
