@@ -354,6 +354,22 @@ function leastOf(frac, n) {
  * players at one table: [{role}]) the fractions become numbers for that table
  * ("minstens 3 van de 4"), as on the phone.
  */
+/**
+ * A rule sentence with its fraction in plain words, never "2/3" (B1): "minstens 2 op de
+ * 3", "minstens de helft", "iedereen". `key` has the forms KEY (with {a} and {b}),
+ * KEY.half, KEY.all and KEY.none in both languages.
+ */
+function fractionSentence(key, frac) {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(String(frac));
+  if (!m) return t(key, { a: fraction(frac), b: '' });
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  if (a === 0) return t(`${key}.none`);
+  if (a === b) return t(`${key}.all`);
+  if (a * 2 === b) return t(`${key}.half`);
+  return t(key, { a, b });
+}
+
 export function ruleItems(dec, { table } = {}) {
   if (!dec) return [];
   const items = [];
@@ -363,12 +379,12 @@ export function ruleItems(dec, { table } = {}) {
   const has = (v) => v !== null && v !== undefined;
   if (has(dec.quorum)) {
     const k = of(dec.quorum, n);
-    items.push(k !== null ? t('rule.n.quorum', { k, n }) : t('rule.quorum', { q: fraction(dec.quorum) }));
+    items.push(k !== null ? t('rule.n.quorum', { k, n }) : fractionSentence('rule.quorum', dec.quorum));
   }
   if (rule === 'broad_support') {
     if (has(dec.min_support)) {
       const k = of(dec.min_support, n);
-      items.push(k !== null ? t('rule.n.minSupport', { k, n }) : t('rule.minSupport', { f: fraction(dec.min_support) }));
+      items.push(k !== null ? t('rule.n.minSupport', { k, n }) : fractionSentence('rule.minSupport', dec.min_support));
     }
     if (has(dec.min_support_per_role)) {
       const per = ROLES.map((r) => {
@@ -378,7 +394,7 @@ export function ruleItems(dec, { table } = {}) {
       }).filter(Boolean);
       items.push(table && per.length && per.length === ROLES.filter((r) => table.some((p) => p.role === r)).length
         ? t('rule.n.perRole', { list: per.join('; ') })
-        : t('rule.perRole', { f: fraction(dec.min_support_per_role) }));
+        : fractionSentence('rule.perRole', dec.min_support_per_role));
     }
   } else if (rule === 'majority') {
     items.push(t('rule.majority'));
