@@ -220,3 +220,45 @@ async fn guessing_codes_over_http_is_barred_but_a_valid_token_gets_through() {
     );
     server.stop().await;
 }
+
+/// Under `ulimit -n 1024` (soft and hard, so the server cannot raise it), 1,009 sockets used
+/// to make `/healthz` and honest joins time out. Now the server keeps 256 files free: the
+/// sockets past its limit get `server_busy` at once, and HTTP still answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_open_file_limit_still_leaves_room_for_http() {
+    use std::os::unix::process::CommandExt;
+    let data = temp_dir("nofile");
+    let (mut server, addr, log) = spawn_server_with(&data, &[], |c| {
+        // SAFETY: setrlimit is async-signal-safe, so it may run between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                let limit = libc::rlimit { rlim_cur: 1024, rlim_max: 1024 };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    })
+    .await;
+    assert!(log.iter().any(|l| l.contains("at most 768 WebSocket connections fit in 1024 open files")), "{log:?}");
+    let mut open = Vec::new();
+    let mut busy = 0;
+    for _ in 0..800 {
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+        use futures_util::StreamExt;
+        let first = ws.next().await.unwrap().unwrap();
+        if first.to_text().unwrap().contains("server_busy") {
+            busy += 1;
+        } else {
+            open.push(ws);
+        }
+    }
+    assert_eq!(open.len(), 768, "{busy} refused");
+    let started = Instant::now();
+    assert_eq!(get(addr, "/healthz").await.0, 200);
+    assert!(started.elapsed() < Duration::from_secs(2), "/healthz took {:?}", started.elapsed());
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

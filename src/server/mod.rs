@@ -2,6 +2,7 @@
 //! lives in one task ([`room`]); the directory of room handles is the only shared map.
 
 pub mod directory;
+mod fds;
 mod http;
 mod metrics;
 mod outbox;
@@ -149,7 +150,20 @@ pub enum StartError {
 }
 
 /// Opens the store, recovers unfinished rooms, binds and serves until `stop`.
-pub async fn start(config: Config) -> Result<Running, StartError> {
+pub async fn start(mut config: Config) -> Result<Running, StartError> {
+    // As many open files as the system allows, and never more WebSockets than fit beside
+    // the files the server itself needs.
+    if let Some(files) = fds::raise_open_files() {
+        let fit = fds::connections_within(files, config.max_connections);
+        if fit < config.max_connections {
+            info!(
+                files,
+                "at most {fit} WebSocket connections fit in {files} open files (not {}): raise `ulimit -n` for more",
+                config.max_connections
+            );
+            config.max_connections = fit;
+        }
+    }
     let store = Arc::new(SqliteStore::open(&config.data_dir)?);
     let listener = TcpListener::bind(&config.addr)
         .await

@@ -54,15 +54,25 @@ mod process {
     /// Starts the real binary; answers the process, the address it listens on, and what
     /// it logged until then (opening the store and restoring rooms come first).
     pub async fn spawn_server(data: &Path, extra: &[&str]) -> (Server, SocketAddr, Vec<String>) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_democreatie"))
+        spawn_server_with(data, extra, |_| {}).await
+    }
+
+    /// [`spawn_server`] with a last change to the command (limits for the child, say).
+    pub async fn spawn_server_with(
+        data: &Path,
+        extra: &[&str],
+        tweak: impl FnOnce(&mut Command),
+    ) -> (Server, SocketAddr, Vec<String>) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_democreatie"));
+        command
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data)
             .args(extra)
             .env("RUST_LOG", "info")
             .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("the binary starts");
+            .stdout(Stdio::null());
+        tweak(&mut command);
+        let mut child = command.spawn().expect("the binary starts");
         let stderr = child.stderr.take().unwrap();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         // A plain thread reads the pipe (blocking reads); the test awaits its lines.
