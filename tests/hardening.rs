@@ -262,3 +262,32 @@ async fn a_low_open_file_limit_still_leaves_room_for_http() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_facilitator_keys_only_a_facilitator_creates_rooms() {
+    let dir = temp_dir("keys");
+    let file = dir.join("keys.txt");
+    let hash = democreatie::server::hash_token("de-sleutel-van-utrecht");
+    std::fs::write(&file, format!("# Utrecht\n{hash}\n\n")).unwrap();
+    let server = start_with("facilitator-keys", |c| c.facilitator_keys = Some(file.clone())).await;
+    let addr = server.addr;
+    let body = json!({"scenario": "skatebaan"}).to_string();
+    let post_with = |auth: Option<&'static str>| {
+        let body = body.clone();
+        async move {
+            let headers: Vec<(&str, &str)> = auth.map(|a| vec![("Authorization", a)]).unwrap_or_default();
+            request(addr, "POST", "/api/rooms", &headers, &body).await
+        }
+    };
+    assert_eq!(post_with(None).await.0, 401);
+    assert_eq!(post_with(Some("Bearer een-andere-sleutel")).await.0, 401);
+    let (s, text, _) = post_with(Some("Bearer de-sleutel-van-utrecht")).await;
+    assert_eq!(s, 201, "{text}");
+    server.stop().await;
+    // A file without a valid hash stops the server with a one-line reason.
+    std::fs::write(&file, "niet-een-hash\n").unwrap();
+    let mut c = democreatie::server::Config::for_test("127.0.0.1:0", temp_dir("keys-bad"));
+    c.facilitator_keys = Some(file.clone());
+    let err = democreatie::server::start(c).await.err().expect("a bad keys file is refused");
+    assert!(err.to_string().contains("is not a key hash"), "{err}");
+}

@@ -247,6 +247,18 @@ async fn create_room(
         Ok(b) => b,
         Err(r) => return rejected(r),
     };
+    // With --facilitator-keys only a facilitator may create rooms.
+    if let Some(keys) = &app.facilitator_keys {
+        let given = bearer(&headers).unwrap_or_default();
+        if !keys.iter().any(|hash| super::token_matches(&given, hash)) {
+            app.addresses.failed(peer.ip());
+            return fail(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Creating a room on this server needs a facilitator key.",
+            );
+        }
+    }
     if !app.addresses.may_create(peer.ip()) {
         return fail(
             StatusCode::TOO_MANY_REQUESTS,

@@ -70,6 +70,10 @@ pub struct Config {
     /// workshop behind one NAT address has one connection per phone, screen and host.
     #[arg(long, env = "DEMOCREATIE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 1000)]
     pub max_connections_per_address: usize,
+    /// Version 2: a file of facilitator key hashes (one per line, `#` for comments); when
+    /// given, `POST /api/rooms` needs `Authorization: Bearer KEY` with one of the keys.
+    #[arg(long, env = "DEMOCREATIE_FACILITATOR_KEYS")]
+    pub facilitator_keys: Option<PathBuf>,
     /// Minutes after which a room that nobody joined and that never started is deleted.
     #[arg(long, env = "DEMOCREATIE_EMPTY_ROOM_MINUTES", default_value_t = 60.0)]
     pub empty_room_minutes: f64,
@@ -95,6 +99,7 @@ impl Config {
             max_connections_per_address: 1000,
             rooms_per_address_per_hour: 60,
             empty_room_minutes: 60.0,
+            facilitator_keys: None,
         }
     }
 }
@@ -111,6 +116,8 @@ pub struct App {
     pub addresses: ws::AddressLimits,
     /// Scenario texts being parsed at once (see `http::PARSERS`).
     pub parsers: tokio::sync::Semaphore,
+    /// The hashes of the facilitator keys (`--facilitator-keys`); `None`: anyone may create.
+    pub facilitator_keys: Option<Vec<String>>,
     /// Base of join URLs: the public URL, or the address phones can reach.
     pub base_url: String,
 }
@@ -147,6 +154,26 @@ pub enum StartError {
     Listen { addr: String, reason: String },
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Keys(String),
+}
+
+/// The key hashes of `--facilitator-keys`: one per line (the URL-safe base64 SHA-256 of a
+/// key, as `hash_token` makes it), blank lines and `#` comments skipped.
+fn read_keys(file: &std::path::Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read the facilitator keys in {}: {e}", file.display()))?;
+    let keys: Vec<String> =
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect();
+    if keys.is_empty() {
+        return Err(format!("{} holds no facilitator key hash", file.display()));
+    }
+    if let Some(bad) =
+        keys.iter().find(|k| k.len() != 43 || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    {
+        return Err(format!("{}: `{bad}` is not a key hash (43 characters of URL-safe base64)", file.display()));
+    }
+    Ok(keys)
 }
 
 /// Opens the store, recovers unfinished rooms, binds and serves until `stop`.
@@ -164,6 +191,10 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
             config.max_connections = fit;
         }
     }
+    let facilitator_keys = match &config.facilitator_keys {
+        None => None,
+        Some(file) => Some(read_keys(file).map_err(StartError::Keys)?),
+    };
     let store = Arc::new(SqliteStore::open(&config.data_dir)?);
     let listener = TcpListener::bind(&config.addr)
         .await
@@ -190,6 +221,7 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
         connections: AtomicUsize::new(0),
         addresses: ws::AddressLimits::new(config.rooms_per_address_per_hour, config.max_connections_per_address),
         parsers: tokio::sync::Semaphore::new(http::PARSERS),
+        facilitator_keys,
         base_url,
     });
     directory::recover(&app).await;

@@ -611,4 +611,6 @@ export default {
   'reason.majority.missed': 'Not more than half were for it.',
   'reason.unanimity.met': 'Everyone was for it.',
   'reason.unanimity.missed': 'Not everyone was for it.',
+  'setup.keyLabel': 'Facilitator key',
+  'setup.keyHint': 'This server only creates a game with a key. You get it from its administrator.',
 };

@@ -611,4 +611,6 @@ export default {
   'reason.majority.missed': 'Niet meer dan de helft was voor.',
   'reason.unanimity.met': 'Iedereen was voor.',
   'reason.unanimity.missed': 'Niet iedereen was voor.',
+  'setup.keyLabel': 'Sleutel van de spelleider',
+  'setup.keyHint': 'Deze server maakt alleen een spel met een sleutel. Je krijgt die van de beheerder.',
 };

@@ -241,6 +241,7 @@ mod tests {
             connections: Default::default(),
             addresses: Default::default(),
             parsers: tokio::sync::Semaphore::new(crate::server::http::PARSERS),
+            facilitator_keys: None,
             base_url: "http://127.0.0.1".into(),
         })
     }

@@ -15,6 +15,9 @@ import { builtinPanel, selectScenario } from './case-builtin.js';
 import { tomlPanel } from './case-toml.js';
 import { optionsPanel, roomOptions } from './options.js';
 
+/** Where this browser keeps the facilitator key of a server that asks for one. */
+const FACILITATOR_KEY = 'democreatie.facilitatorKey';
+
 export function setup(app) {
   const S = {
     list: null,
@@ -102,8 +105,15 @@ export function setup(app) {
   }
 
   function renderSubmit() {
-    region(submitRegion, sig(S.creating, S.createError), () => h('div', { class: 'stack' },
+    region(submitRegion, sig(S.creating, S.createError, S.needKey), () => h('div', { class: 'stack' },
       S.createError ? h('p', { class: 'alert', role: 'alert', testid: 'host-error' }, S.createError) : null,
+      // A server with --facilitator-keys answers 401 until the facilitator gives a key.
+      S.needKey ? h('div', { class: 'field' },
+        h('label', { class: 'label', for: 'facilitator-key' }, t('setup.keyLabel')),
+        h('p', { class: 'hint', id: 'facilitator-key-hint' }, t('setup.keyHint')),
+        h('input', { class: 'input', id: 'facilitator-key', type: 'password', autocomplete: 'off', testid: 'facilitator-key',
+          'aria-describedby': 'facilitator-key-hint', value: storage.get(FACILITATOR_KEY) || '',
+          on: { input: (e) => storage.set(FACILITATOR_KEY, e.target.value.trim()) } })) : null,
       h('button', { type: 'submit', class: 'btn btn-primary btn-block btn-large', testid: 'host-create', disabled: S.creating || null,
         'data-focus-key': 'host-create' },
       S.creating ? t('setup.creating') : t('setup.create'))));
@@ -122,8 +132,9 @@ export function setup(app) {
     body.options = roomOptions(S.options);
     S.creating = true;
     renderAll();
-    const res = await api('/api/rooms', { method: 'POST', body });
+    const res = await api('/api/rooms', { method: 'POST', body, token: storage.get(FACILITATOR_KEY) || undefined });
     S.creating = false;
+    if (res.status === 401) S.needKey = true;
     if (res.status === 201 || (res.ok && res.data && res.data.room)) {
       const { room, host_token: token, join_url: joinUrl } = res.data;
       storage.set(KEYS.host(room), token);
