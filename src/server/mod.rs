@@ -178,7 +178,17 @@ fn read_keys(file: &std::path::Path) -> Result<Vec<String>, String> {
 
 /// Opens the store, recovers unfinished rooms, binds and serves until `stop`.
 pub async fn start(mut config: Config) -> Result<Running, StartError> {
-    // As many open files as the system allows, and never more WebSockets than fit beside
+    let facilitator_keys = match &config.facilitator_keys {
+        None => None,
+        Some(file) => Some(read_keys(file).map_err(StartError::Keys)?),
+    };
+    let store = Arc::new(SqliteStore::open(&config.data_dir)?);
+    let listener = TcpListener::bind(&config.addr)
+        .await
+        .map_err(|e| StartError::Listen { addr: config.addr.clone(), reason: e.to_string() })?;
+    let addr =
+        listener.local_addr().map_err(|e| StartError::Listen { addr: config.addr.clone(), reason: e.to_string() })?;
+    // Once the address and the store are ours (a failed start says one line only): as many open files as the system allows, and never more WebSockets than fit beside
     // the files the server itself needs.
     if let Some(files) = fds::raise_open_files() {
         let fit = fds::connections_within(files, config.max_connections);
@@ -191,16 +201,6 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
             config.max_connections = fit;
         }
     }
-    let facilitator_keys = match &config.facilitator_keys {
-        None => None,
-        Some(file) => Some(read_keys(file).map_err(StartError::Keys)?),
-    };
-    let store = Arc::new(SqliteStore::open(&config.data_dir)?);
-    let listener = TcpListener::bind(&config.addr)
-        .await
-        .map_err(|e| StartError::Listen { addr: config.addr.clone(), reason: e.to_string() })?;
-    let addr =
-        listener.local_addr().map_err(|e| StartError::Listen { addr: config.addr.clone(), reason: e.to_string() })?;
     // The folder's fingerprint is taken before it is read, so a file written while the
     // server starts is seen as a change by the watcher (it was a race before).
     let folder_at_load = config.scenarios.as_deref().map(fingerprint);
