@@ -139,8 +139,8 @@ impl AddressLimits {
     }
 
     /// Whether `identity` (room and player, or room and host) may send one more message.
-    pub(super) fn identity_allows(&self, identity: &str) -> bool {
-        self.identities.check_key(&identity.to_string()).is_ok()
+    pub(super) fn identity_allows(&self, identity: &String) -> bool {
+        self.identities.check_key(identity).is_ok()
     }
     /// Whether an address is barred now for guessing. A workshop behind one address (NAT)
     /// is not hurt: only failures count.

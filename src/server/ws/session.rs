@@ -90,7 +90,8 @@ where
             None | Some(Ok(Message::Close(_))) => break,
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             Some(Ok(other)) => {
-                let identity_ok = identity.as_deref().is_none_or(|id| app.addresses.identity_allows(id));
+                // Checked without allocating: this runs for every message.
+                let identity_ok = identity.as_ref().is_none_or(|id| app.addresses.identity_allows(id));
                 if !bucket.take_if(identity_ok) {
                     rate_limited(&app, &conn, &bucket, lang);
                     if bucket.dropped > MAX_DROPPED {
