@@ -27,6 +27,9 @@ from pathlib import Path
 from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat, Instance, Project
 from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
 
+# SCENARIO.md's greedy, written once (beside the budget case's check, which needs no pabutools).
+from budget_case_check import greedy
+
 SEED = 20261130
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "budget_oracle.json"
 
@@ -47,17 +50,6 @@ def equal_shares(total, costs, ballots, increment=1):
     return indices(
         method_of_equal_shares(instance, profile, sat_class=Cost_Sat, voter_budget_increment=increment)
     )
-
-
-def greedy(total, costs, ballots):
-    approvals = [sum(j in b for b in ballots) for j in range(len(costs))]
-    order = sorted((j for j in range(len(costs)) if approvals[j] > 0), key=lambda j: (-approvals[j], j))
-    left, funded = total, []
-    for j in order:
-        if costs[j] <= left:
-            left -= costs[j]
-            funded.append(j)
-    return sorted(funded)
 
 
 def pabutools_greedy(total, costs, ballots, keep=None):
