@@ -243,10 +243,13 @@ async fn a_low_open_file_limit_still_leaves_room_for_http() {
     })
     .await;
     assert!(log.iter().any(|l| l.contains("at most 768 WebSocket connections fit in 1024 open files")), "{log:?}");
+    // From two addresses (one address may take at most three quarters of the places).
     let mut open = Vec::new();
     let mut busy = 0;
-    for _ in 0..800 {
-        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+    for i in 0..800 {
+        let source = if i % 2 == 0 { "127.0.0.1" } else { "127.0.0.3" };
+        let stream = tcp_from(source, addr).await.unwrap();
+        let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream).await.unwrap();
         use futures_util::StreamExt;
         let first = ws.next().await.unwrap().unwrap();
         if first.to_text().unwrap().contains("server_busy") {
@@ -290,4 +293,197 @@ async fn with_facilitator_keys_only_a_facilitator_creates_rooms() {
     c.facilitator_keys = Some(file.clone());
     let err = democreatie::server::start(c).await.err().expect("a bad keys file is refused");
     assert!(err.to_string().contains("is not a key hash"), "{err}");
+}
+
+/// Sends a request written out in full (its own `Host`, `Origin`, ...); answers (status,
+/// the JSON body).
+async fn raw(addr: std::net::SocketAddr, head: &str, body: &str) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("{head}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    (status, serde_json::from_str(body.trim()).unwrap_or(Value::Null))
+}
+
+/// A WebSocket handshake with the given `Host` and `Origin`: the first message, or the
+/// refusal's status.
+async fn ws_with(addr: std::net::SocketAddr, host: &str, origin: &str) -> Result<Value, u16> {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
+    req.headers_mut().insert("Host", host.parse().unwrap());
+    req.headers_mut().insert("Origin", origin.parse().unwrap());
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    match tokio_tungstenite::client_async(req, stream).await {
+        Ok((mut ws, _)) => Ok(serde_json::from_str(ws.next().await.unwrap().unwrap().to_text().unwrap()).unwrap()),
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => Err(r.status().as_u16()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// DNS rebinding: a page of evil.example whose name now points at this server sends
+/// `Host: evil.example` with a matching `Origin`; that used to pass the Origin check. Now
+/// the host must be allowed, and a browser's `Origin` on the WebSocket and on every
+/// state-changing request must be this server's own page. Served on 0.0.0.0 and reached
+/// through the machine's non-loopback address, as phones on the venue's Wi-Fi reach it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_allowed_hosts_and_this_servers_own_pages_are_answered() {
+    let lan = lan_address().expect("this test needs a non-loopback interface address (eth0)");
+    let server = start_with("hosts", |c| c.addr = "0.0.0.0:0".into()).await;
+    let addr = std::net::SocketAddr::new(lan, server.addr.port());
+    let here = format!("{lan}:{}", server.addr.port());
+    let page = format!("http://{here}");
+    // The phones' join address works, for pages, the API and the WebSocket.
+    assert_eq!(raw(addr, &format!("GET /api/scenarios HTTP/1.1\r\nHost: {here}"), "").await.0, 200);
+    assert_eq!(ws_with(addr, &here, &page).await.unwrap()["type"], "hello");
+    // Another host name is refused everywhere but /healthz.
+    let (s, v) = raw(addr, "GET /api/scenarios HTTP/1.1\r\nHost: evil.example", "").await;
+    assert_eq!((s, v["error"].as_str()), (421, Some("host_not_allowed")), "{v}");
+    assert_eq!(raw(addr, "GET / HTTP/1.1\r\nHost: evil.example:8080", "").await.0, 421);
+    assert_eq!(ws_with(addr, "evil.example", "http://evil.example").await, Err(421), "the rebinding finding");
+    assert_eq!(raw(addr, "GET /healthz HTTP/1.1\r\nHost: evil.example", "").await.0, 200);
+    // A page of another site may not change anything, even on an allowed host.
+    let body = json!({"scenario": "skatebaan"}).to_string();
+    let post = |origin: &str| {
+        let origin = if origin.is_empty() { String::new() } else { format!("\r\nOrigin: {origin}") };
+        format!("POST /api/rooms HTTP/1.1\r\nHost: {here}\r\nContent-Type: application/json{origin}")
+    };
+    let (s, v) = raw(addr, &post("http://evil.example"), &body).await;
+    assert_eq!((s, v["error"].as_str()), (403, Some("origin_not_allowed")), "{v}");
+    assert_eq!(ws_with(addr, &here, "http://evil.example").await, Err(403));
+    let (s, made) = raw(addr, &post(&page), &body).await;
+    assert_eq!(s, 201, "this server's own page: {made}");
+    assert_eq!(raw(addr, &post(""), &body).await.0, 201, "no Origin: a script, not a browser");
+    let (code, token) = (made["room"].as_str().unwrap(), made["host_token"].as_str().unwrap());
+    let delete = |origin: &str| {
+        format!(
+            "DELETE /api/rooms/{code} HTTP/1.1\r\nHost: {here}\r\nAuthorization: Bearer {token}\r\nOrigin: {origin}"
+        )
+    };
+    assert_eq!(raw(addr, &delete("http://evil.example"), "").await.0, 403);
+    assert_eq!(raw(addr, &format!("GET /api/rooms/{code} HTTP/1.1\r\nHost: {here}"), "").await.0, 200, "not deleted");
+    assert_eq!(raw(addr, &delete(&page), "").await.0, 204);
+    server.stop().await;
+
+    // --allowed-hosts replaces the default list; the loopback names always pass.
+    let server = start_with("hosts-given", |c| {
+        c.addr = "0.0.0.0:0".into();
+        c.allowed_hosts = vec!["spel.example.nl".into()];
+    })
+    .await;
+    let port = server.addr.port();
+    let addr = std::net::SocketAddr::new(lan, port);
+    assert_eq!(raw(addr, "GET /api/scenarios HTTP/1.1\r\nHost: spel.example.nl", "").await.0, 200);
+    assert_eq!(raw(addr, &format!("GET /api/scenarios HTTP/1.1\r\nHost: {lan}:{port}"), "").await.0, 421);
+    assert_eq!(raw(addr, &format!("GET /api/scenarios HTTP/1.1\r\nHost: localhost:{port}"), "").await.0, 200);
+    server.stop().await;
+}
+
+/// Behind a reverse proxy everyone shares the proxy's address. With `--trusted-proxy` the
+/// limits count the address the proxy names in `X-Forwarded-For`, so one guesser is barred
+/// and the others are not; without it the header is ignored, so nobody can dodge a bar by
+/// writing one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_addresses_are_believed_only_from_a_trusted_proxy() {
+    async fn guess(addr: std::net::SocketAddr, from: &str, n: usize) -> Vec<u16> {
+        let mut statuses = Vec::new();
+        for i in 0..n {
+            let code = format!("BCD{}", ["FG", "FH", "FJ", "FK", "FL", "GH", "GJ", "GK"][i % 8]);
+            statuses
+                .push(request(addr, "GET", &format!("/api/rooms/{code}"), &[("X-Forwarded-For", from)], "").await.0);
+        }
+        statuses
+    }
+    let server = start_with("proxy", |c| c.trusted_proxy = vec!["127.0.0.1".parse().unwrap()]).await;
+    let statuses = guess(server.addr, "203.0.113.1", 25).await;
+    assert_eq!(statuses.last(), Some(&429), "the guesser behind the proxy is barred: {statuses:?}");
+    assert_eq!(guess(server.addr, "203.0.113.2", 1).await, [404], "another person behind the proxy is not");
+    assert_eq!(
+        guess(server.addr, "10.9.9.9, 203.0.113.1", 1).await,
+        [429],
+        "the proxy's own hop counts, not the client's"
+    );
+    server.stop().await;
+
+    let server = start("no-proxy").await;
+    guess(server.addr, "203.0.113.1", 25).await;
+    assert_eq!(guess(server.addr, "203.0.113.2", 1).await, [429], "an untrusted peer's header changes nothing");
+    server.stop().await;
+}
+
+/// A socket from `source` (any address of 127.0.0.0/8 works on loopback).
+async fn tcp_from(source: &str, addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(std::net::SocketAddr::new(source.parse().unwrap(), 0))?;
+    socket.connect(addr).await
+}
+
+/// Whether the server has closed `s` (end of stream or reset), without waiting.
+fn closed_by_server(s: &tokio::net::TcpStream) -> bool {
+    let mut buf = [0u8; 64];
+    match s.try_read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    }
+}
+
+/// Slowloris under `ulimit -n 1024`: 1,030 sockets that send half a request header used
+/// to make `/healthz` and honest joins time out. Now one address gets at most three
+/// quarters of the places (the rest are closed at once), everyone else still gets in, and
+/// every half header, and every kept-alive connection left idle, is closed after 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slowloris_sockets_are_closed_and_everyone_else_still_gets_in() {
+    use std::os::unix::process::CommandExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let data = temp_dir("slowloris");
+    let (mut server, addr, _) = spawn_server_with(&data, &[], |c| {
+        // SAFETY: setrlimit is async-signal-safe, so it may run between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                let limit = libc::rlimit { rlim_cur: 1024, rlim_max: 1024 };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    })
+    .await;
+    // A kept-alive connection that got its answer and then says nothing.
+    let mut idle = tcp_from("127.0.0.1", addr).await.unwrap();
+    idle.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).await.unwrap();
+    let mut buf = [0u8; 512];
+    assert!(idle.read(&mut buf).await.unwrap() > 0);
+    let started = Instant::now();
+    let mut loris = Vec::new();
+    for _ in 0..1030 {
+        let Ok(mut s) = tcp_from("127.0.0.2", addr).await else { continue };
+        if s.write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\nX-Wait: ").as_bytes()).await.is_ok() {
+            loris.push(s);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let held = loris.iter().filter(|s| !closed_by_server(s)).count();
+    assert_eq!(held, 576 + 32, "three quarters of the 768 places, plus 32 for HTTP");
+    // Everyone else still gets in, at once.
+    let t = Instant::now();
+    assert_eq!(get(addr, "/healthz").await.0, 200);
+    let (code, _) = create_room(addr, json!({"scenario": "skatebaan"})).await;
+    Client::join(addr, &code, "Anna", None).await;
+    assert!(t.elapsed() < Duration::from_secs(2), "an honest join took {:?}", t.elapsed());
+    // After the header timeout the half headers and the idle connection are closed.
+    let deadline = started + Duration::from_secs(13);
+    tokio::time::sleep(deadline.saturating_duration_since(Instant::now())).await;
+    let still = loris.iter().filter(|s| !closed_by_server(s)).count();
+    assert_eq!(still, 0, "{still} half headers still open after {:?}", started.elapsed());
+    assert!(closed_by_server(&idle), "the idle kept-alive connection is closed");
+    server.kill().unwrap();
+    server.wait().unwrap();
 }

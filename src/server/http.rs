@@ -38,6 +38,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/ws", get(ws::handler))
         .merge(web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // A body that trickles in is cut off (slowloris on the body instead of the headers).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(super::edge::BODY_TIMEOUT))
+        // Host (DNS rebinding) and Origin, before any handler.
+        .layer(axum::middleware::from_fn_with_state(app.clone(), super::edge::guard))
         // Every refusal in the protocol's JSON shape, also those made by axum itself (a
         // path that is not valid percent-encoding, a wrong method, a missing upgrade).
         .layer(axum::middleware::map_response(json_rejections))

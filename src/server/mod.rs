@@ -2,6 +2,7 @@
 //! lives in one task ([`room`]); the directory of room handles is the only shared map.
 
 pub mod directory;
+pub mod edge;
 mod fds;
 mod http;
 mod metrics;
@@ -21,7 +22,7 @@ use std::time::Duration;
 
 use dashmap::DashMap;
 use tokio::net::TcpListener;
-use tracing::{error, info, warn};
+use tracing::{info, warn};
 
 pub use crate::code::{CODE_ALPHABET, normalize_code};
 pub use metrics::Metrics;
@@ -80,6 +81,15 @@ pub struct Config {
     /// Rooms one address may create per hour (0: no limit).
     #[arg(long, env = "DEMOCREATIE_ROOMS_PER_ADDRESS_PER_HOUR", default_value_t = 60)]
     pub rooms_per_address_per_hour: u32,
+    /// Version 2: addresses of reverse proxies whose `X-Forwarded-For` is believed (the
+    /// limits per address then count the address the proxy names).
+    #[arg(long, env = "DEMOCREATIE_TRUSTED_PROXY", value_delimiter = ',', num_args = 1..)]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
+    /// Version 2: host names this server answers to (`*`: any). Default: the bound address,
+    /// the `--public-url` host and, bound to 0.0.0.0 or ::, every address of this machine;
+    /// `localhost`, `127.0.0.1` and `::1` always.
+    #[arg(long, env = "DEMOCREATIE_ALLOWED_HOSTS", value_delimiter = ',', num_args = 1..)]
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Config {
@@ -100,6 +110,8 @@ impl Config {
             rooms_per_address_per_hour: 60,
             empty_room_minutes: 60.0,
             facilitator_keys: None,
+            trusted_proxy: Vec::new(),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -120,6 +132,8 @@ pub struct App {
     pub facilitator_keys: Option<Vec<String>>,
     /// Base of join URLs: the public URL, or the address phones can reach.
     pub base_url: String,
+    /// Connection counts, allowed hosts and trusted proxies (`edge.rs`).
+    pub edge: Arc<edge::Edge>,
 }
 
 impl App {
@@ -192,6 +206,12 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
     // the files the server itself needs.
     if let Some(files) = fds::raise_open_files() {
         let fit = fds::connections_within(files, config.max_connections);
+        // One address (a flood of sockets, or slowloris) may take at most three quarters,
+        // so the others always find a place; a workshop behind one NAT address is far below.
+        let per_address = fds::connections_within(files, usize::MAX) * 3 / 4;
+        if config.max_connections_per_address > per_address {
+            config.max_connections_per_address = per_address.max(1);
+        }
         if fit < config.max_connections {
             info!(
                 files,
@@ -223,20 +243,18 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
         parsers: tokio::sync::Semaphore::new(http::PARSERS),
         facilitator_keys,
         base_url,
+        edge: Arc::new(edge::Edge::new(
+            edge::allowed_hosts(addr, config.public_url.as_deref(), &config.allowed_hosts),
+            config.trusted_proxy.clone(),
+            config.max_connections,
+            config.max_connections_per_address,
+        )),
     });
     directory::recover(&app).await;
     spawn_housekeeping(app.clone(), folder_at_load);
     let router = http::router(app.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
-        if let Err(e) = serve.await {
-            error!("server stopped: {e}");
-        }
-    });
+    let task = tokio::spawn(edge::serve(listener, router, app.clone(), rx));
     Ok(Running { addr, app, shutdown: tx, task, store })
 }
 

@@ -16,10 +16,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+
+use super::edge::ConnSlot;
+use axum::response::Response;
 use futures_util::StreamExt;
 
 use super::App;
@@ -36,12 +38,10 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 pub async fn handler(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    slot: Option<Extension<ConnSlot>>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(&app, &headers) {
-        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
-    }
+    // The Origin and Host checks ran at the edge (`edge::guard`).
     ws.max_frame_size(MAX_FRAME)
         .max_message_size(MAX_FRAME)
         // tungstenite's defaults (128 KiB each) would cost a gigabyte per 10,000 sockets.
@@ -51,24 +51,21 @@ pub async fn handler(
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .on_upgrade(move |socket| {
+            // The connection's place at the edge is held for as long as the socket lives.
+            let slot = slot;
             // Every line a connection logs carries its number (never its address: that is
             // personal data), and its room once a session is open.
             let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
             let span = tracing::info_span!("conn", conn = id, room = tracing::field::Empty);
             let (sink, stream) = socket.split();
-            tracing::Instrument::instrument(session::run(stream, sink, app, peer.ip(), id), span)
+            tracing::Instrument::instrument(
+                async move {
+                    session::run(stream, sink, app, peer.ip(), id).await;
+                    drop(slot);
+                },
+                span,
+            )
         })
-}
-
-/// Browsers send Origin: only pages of this server (or configured origins) may connect.
-/// Clients that are not browsers send none and are let through.
-fn origin_allowed(app: &App, headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get("origin").and_then(|o| o.to_str().ok()) else { return true };
-    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-    origin_host.eq_ignore_ascii_case(host)
-        || origin.eq_ignore_ascii_case(&app.base_url)
-        || app.config.allowed_origins.iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
 /// Most bytes a connection may have waiting to be sent: one view must always fit.

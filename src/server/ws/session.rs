@@ -244,6 +244,7 @@ mod tests {
             parsers: tokio::sync::Semaphore::new(crate::server::http::PARSERS),
             facilitator_keys: None,
             base_url: "http://127.0.0.1".into(),
+            edge: Arc::new(crate::server::edge::Edge::new(vec!["*".into()], vec![], 20000, 1000)),
         })
     }
 
