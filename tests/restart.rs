@@ -111,7 +111,8 @@ async fn a_killed_server_comes_back_with_every_note_proposal_and_vote() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let csv = String::from_utf8(out.stdout).unwrap();
-    assert!(csv.starts_with("table,round,round_title,type,player_id,name,role,kind,text\n"));
+    // Version 2 adds the `hidden` column last; the columns before it are unchanged.
+    assert!(csv.starts_with("table,round,round_title,type,player_id,name,role,kind,text,hidden\n"));
     assert_eq!(csv.lines().filter(|l| l.contains(",vote,")).count(), 4);
     assert_eq!(csv.lines().filter(|l| l.contains(",decision,")).count(), 1);
     let out = Command::new(env!("CARGO_BIN_EXE_democreatie"))

@@ -96,7 +96,7 @@ async fn only_the_host_learns_who_voted_and_small_counts_stay_hidden() {
     let (_, md, _) =
         request(addr, "GET", &format!("/api/rooms/{code}/report.md"), &[("Authorization", &auth)], "").await;
     assert_eq!(md.matches("de aantallen blijven geheim").count(), 1, "{md}");
-    assert_eq!(md.matches("Stemmen: 3 steun").count(), 1, "{md}");
+    assert_eq!(md.matches("Stemmen: Steun 3 ·").count(), 1, "{md}");
     let (_, js, _) =
         request(addr, "GET", &format!("/api/rooms/{code}/report.json"), &[("Authorization", &auth)], "").await;
     let js: Value = serde_json::from_str(&js).unwrap();

@@ -21,7 +21,7 @@ pub use budget::BudgetResult;
 pub use deal::{Deck, late_seat, seats_per_role, table_count, table_sizes};
 pub use error::{ErrorCode, GameError, InputProblem, Limit};
 pub use tally::{Choice, Counts, Reason, ReasonKind, Tally};
-pub use view::{Lens, View, Viewer, You};
+pub use view::{Lens, ReasonView, View, Viewer, You, rfc3339};
 
 use crate::scenario::{DecisionRule, Language, NoteKind, Role, RoundKind, Scenario};
 
@@ -487,6 +487,9 @@ pub struct Game {
     /// The rules version the room plays by ([`shuffle::RULES_VERSION`]); from 2 on, names
     /// and texts are cleaned by [`text`].
     rules: u32,
+    /// When the first round opened and when the room finished (the reports' times).
+    started_ms: Option<Millis>,
+    finished_ms: Option<Millis>,
 }
 
 impl Game {
@@ -518,6 +521,8 @@ impl Game {
             closed_ballots: Vec::new(),
             sealed: None,
             note_chars: 0,
+            started_ms: None,
+            finished_ms: None,
             rules,
             scenario,
         }
@@ -625,6 +630,27 @@ impl Game {
     }
 
     fn apply_checked(&mut self, actor: Actor, cmd: &Command, now: Millis) -> Result<Vec<Event>, GameError> {
+        let events = self.apply_rules(actor, cmd, now)?;
+        if self.stage != Stage::Lobby && self.started_ms.is_none() {
+            self.started_ms = Some(now);
+        }
+        if self.stage == Stage::Finished && self.finished_ms.is_none() {
+            self.finished_ms = Some(now);
+        }
+        Ok(events)
+    }
+
+    /// When the first round opened (`None` in the lobby).
+    pub fn started_ms(&self) -> Option<Millis> {
+        self.started_ms
+    }
+
+    /// When the room finished (`None` before).
+    pub fn finished_ms(&self) -> Option<Millis> {
+        self.finished_ms
+    }
+
+    fn apply_rules(&mut self, actor: Actor, cmd: &Command, now: Millis) -> Result<Vec<Event>, GameError> {
         // Order of checks (PROTOCOL.md): not_allowed, room_finished, wrong_phase, invalid_input.
         match actor {
             Actor::Screen => return Err(GameError::NotAllowed),

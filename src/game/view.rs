@@ -428,7 +428,8 @@ impl Game {
         if p.name_hidden && !host { hidden_text(self.language).into() } else { p.name.clone() }
     }
 
-    fn decision_view(&self, d: &Decision, full: bool) -> DecisionView {
+    /// A decision as the views show it; `full`: with who voted what (never under secret ballot).
+    pub fn decision_view(&self, d: &Decision, full: bool) -> DecisionView {
         let secret = self.rule.secret_ballot;
         let o = d.tally.overall;
         let counts = self.counts_shown(d);

@@ -7,8 +7,12 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
+mod diff;
+pub mod path;
+mod words;
+
 use crate::code::normalize_code;
-use crate::game::{Game, Stage, Status};
+use crate::game::{Choice, Game, Stage, Status};
 use crate::scenario::{Language, Role};
 use crate::store::{SqliteReader, replay};
 
@@ -64,13 +68,14 @@ pub fn facts(game: &Game, code: &str) -> Value {
                 "table": t + 1,
                 "players": players,
                 "notes": table.notes.iter().map(|n| json!({"round": n.round + 1, "round_title": round_title(game, n.round), "player_id": n.player, "name": name(game, n.player), "kind": n.kind, "text": n.text, "hidden": n.hidden})).collect::<Vec<_>>(),
-                "proposals": table.proposals.iter().map(|p| json!({"round": p.round + 1, "round_title": round_title(game, p.round), "by": p.by, "name": name(game, p.by), "text": p.text})).collect::<Vec<_>>(),
+                "proposals": table.proposals.iter().enumerate().map(|(k, p)| json!({"version": k + 1, "round": p.round + 1, "round_title": round_title(game, p.round), "by": p.by, "name": name(game, p.by), "text": p.text})).collect::<Vec<_>>(),
                 "events": table.events.iter().map(|e| json!({"round": e.round + 1, "title": s.events[e.card].title, "text": s.events[e.card].text})).collect::<Vec<_>>(),
                 "decisions": table.decisions.iter().map(|d| {
                     let mut v = json!({
                         "round": d.round + 1, "round_title": round_title(game, d.round), "reached": d.reached,
                         "seated": d.tally.seated, "counts": game.counts_shown(d).then_some(d.tally.overall), "proposal": d.proposal,
                         "conditions": d.conditions, "objections": d.objections,
+                        "reasons": game.decision_view(d, false).reasons,
                     });
                     if !secret {
                         v["by_role"] = json!({"resident": d.tally.by_role[0], "civil_servant": d.tally.by_role[1], "councillor": d.tally.by_role[2]});
@@ -91,6 +96,9 @@ pub fn facts(game: &Game, code: &str) -> Value {
         "players": game.players().iter().map(|p| json!({"player_id": p.id, "name": p.name, "name_hidden": p.name_hidden, "role": p.role, "real_role": p.real_role, "status": p.status, "table": p.table.map(|t| t + 1)})).collect::<Vec<_>>(),
         "tables": tables,
         "budgets": budget_facts(game),
+        "started_at": game.started_ms().map(crate::game::rfc3339),
+        "finished_at": game.finished_ms().map(crate::game::rfc3339),
+        "heard": path::heard(game).iter().enumerate().map(|(t, roles)| json!({"table": t + 1, "roles": roles})).collect::<Vec<_>>(),
     })
 }
 
@@ -120,13 +128,58 @@ fn budget_facts(game: &Game) -> Vec<Value> {
         .collect()
 }
 
+/// A time in the server's own time zone, with the zone named: "30 november 2026, 14:05
+/// (tijdzone Europe/Amsterdam)".
+fn local_time(ms: i64, lang: Language) -> String {
+    const NL: [&str; 12] = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else { return String::new() };
+    let tz = jiff::tz::TimeZone::system();
+    let z = ts.to_zoned(tz.clone());
+    let zone = tz.iana_name().map(str::to_string).unwrap_or_else(|| format!("UTC{}", z.offset()));
+    let month = usize::try_from(z.month() - 1).unwrap_or(0);
+    let (months, word) = match lang {
+        Language::Nl => (NL, "tijdzone"),
+        Language::En => (EN, "time zone"),
+    };
+    format!("{} {} {}, {:02}:{:02} ({word} {zone})", z.day(), months[month], z.year(), z.hour(), z.minute())
+}
+
 fn markdown(game: &Game, code: &str) -> String {
     use std::fmt::Write;
-    let nl = game.language() == Language::Nl;
+    let lang = game.language();
+    let nl = lang == Language::Nl;
     let t = |d: &'static str, e: &'static str| if nl { d } else { e };
     let s = game.scenario();
+    let secret = game.rule().secret_ballot;
     let mut out = String::new();
-    let _ = writeln!(out, "# {}: {}\n", t("Verslag", "Report"), s.title);
+    let _ = writeln!(out, "# {}: {}\n", t("Verslag", "Report"), md(&s.title));
     let _ = writeln!(out, "- {}: {code}", t("Spelcode", "Room code"));
     let state = match game.stage() {
         Stage::Lobby => t("nog niet begonnen", "not started"),
@@ -134,14 +187,25 @@ fn markdown(game: &Game, code: &str) -> String {
         Stage::Finished => t("afgelopen", "finished"),
     };
     let _ = writeln!(out, "- {}: {state}", t("Stand", "State"));
-    let r = game.rule();
-    let _ = writeln!(out, "- {}: `{}`\n", t("Besluitregel", "Decision rule"), r.rule.code());
-    let _ = writeln!(out, "{}\n", s.summary);
-    let _ = writeln!(out, "## {}\n", t("Rondes", "Rounds"));
+    if let Some(ms) = game.started_ms() {
+        let _ = writeln!(out, "- {}: {}", t("Begonnen", "Started"), local_time(ms, lang));
+    }
+    if let Some(ms) = game.finished_ms() {
+        let _ = writeln!(out, "- {}: {}", t("Afgelopen", "Finished"), local_time(ms, lang));
+    }
+    let (rule_name, rule_items) = words::rule(lang, game.rule());
+    let _ = writeln!(out, "\n{}\n", md(&s.summary));
+    let _ = writeln!(out, "## {}\n", words::w(lang, "rule.summary"));
+    let _ = writeln!(out, "{rule_name}\n");
+    for item in rule_items {
+        let _ = writeln!(out, "- {item}");
+    }
+    let _ = writeln!(out, "\n## {}\n", t("Rondes", "Rounds"));
     for (i, round) in s.rounds.iter().enumerate() {
-        let _ = writeln!(out, "{}. {} ({})", i + 1, round.title, round.kind.code());
+        let _ = writeln!(out, "{}. {} ({})", i + 1, md(&round.title), words::round_kind(lang, round.kind));
     }
     budget_markdown(game, &mut out);
+    let heard = path::heard(game);
     for (ti, table) in game.tables().iter().enumerate() {
         let _ = writeln!(out, "\n## {} {}\n", t("Tafel", "Table"), ti + 1);
         let _ = writeln!(out, "### {}\n", t("Wie speelde welke rol", "Who played which role"));
@@ -159,25 +223,50 @@ fn markdown(game: &Game, code: &str) -> String {
             };
             let _ = writeln!(
                 out,
-                "- {}{hidden}{gone}: {} ({card}); {} {}",
+                "- {}{hidden}{gone}: {} ({}); {}: {}",
                 md(&p.name),
-                role_word(p.role, nl),
+                words::role(lang, p.role).to_lowercase(),
+                md(card),
                 t("in het echt", "in real life"),
-                role_word(p.real_role, nl)
+                words::role(lang, p.real_role).to_lowercase()
+            );
+        }
+        let _ = writeln!(out, "\n### {}\n", t("Wie werd gehoord", "Who was heard"));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|",
+            t("rol", "role"),
+            t("mensen", "people"),
+            t("notities", "notes"),
+            t("versies van het voorstel", "proposal versions"),
+            t("steun gegeven", "support given"),
+            t("bezwaren", "objections"),
+        );
+        for h in &heard[ti] {
+            let or_secret = |n: Option<u32>| n.map_or_else(|| t("geheim", "secret").to_string(), |n| n.to_string());
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                words::role(lang, Some(h.role)),
+                h.people,
+                h.notes,
+                h.versions,
+                or_secret(h.support),
+                or_secret(h.objections)
             );
         }
         for (i, round) in s.rounds.iter().enumerate() {
             let notes: Vec<_> = table.notes.iter().filter(|n| n.round == i).collect();
-            let proposals: Vec<_> = table.proposals.iter().filter(|p| p.round == i).collect();
+            let proposals: Vec<_> = table.proposals.iter().enumerate().filter(|(_, p)| p.round == i).collect();
             let events: Vec<_> = table.events.iter().filter(|e| e.round == i).collect();
             let decisions: Vec<_> = table.decisions.iter().filter(|d| d.round == i).collect();
             if notes.is_empty() && proposals.is_empty() && events.is_empty() && decisions.is_empty() {
                 continue;
             }
-            let _ = writeln!(out, "\n### {} {}: {}\n", t("Ronde", "Round"), i + 1, round.title);
+            let _ = writeln!(out, "\n### {} {}: {}\n", t("Ronde", "Round"), i + 1, md(&round.title));
             for e in events {
                 let card = &s.events[e.card];
-                let _ = writeln!(out, "**{}: {}.** {}\n", t("Gebeurtenis", "Event"), card.title, card.text);
+                let _ = writeln!(out, "**{}: {}.** {}\n", t("Gebeurtenis", "Event"), md(&card.title), md(&card.text));
             }
             for n in notes {
                 let mark = if n.hidden {
@@ -185,9 +274,15 @@ fn markdown(game: &Game, code: &str) -> String {
                 } else {
                     ""
                 };
-                let _ = writeln!(out, "- ({}) {}: {}{mark}", n.kind.code(), md(&name(game, n.player)), md(&n.text));
+                let _ = writeln!(
+                    out,
+                    "- {} · {}: {}{mark}",
+                    words::note_kind(lang, n.kind),
+                    md(&name(game, n.player)),
+                    md(&n.text)
+                );
             }
-            for (v, p) in proposals.iter().enumerate() {
+            for (v, p) in proposals {
                 let _ = writeln!(
                     out,
                     "\n{} {} ({}):\n",
@@ -207,7 +302,19 @@ fn markdown(game: &Game, code: &str) -> String {
                     t("**Geen gedragen besluit.**", "**No supported decision.**")
                 };
                 let _ = writeln!(out, "{verdict}\n");
-                if !game.counts_shown(d) {
+                let shown = game.counts_shown(d);
+                let _ = writeln!(out, "{}\n", words::w(lang, "reason.heading"));
+                for r in d.tally.reasons(game.rule(), !secret) {
+                    let said = if shown {
+                        words::reason(lang, &r.kind)
+                    } else {
+                        words::w(lang, &format!("reason.{}.{}", r.kind.code(), if r.met { "met" } else { "missed" }))
+                    };
+                    let mark = words::w(lang, if r.met { "reason.metWord" } else { "reason.missedWord" });
+                    let _ = writeln!(out, "- {mark} {said}");
+                }
+                let _ = writeln!(out);
+                if !shown {
                     let _ = writeln!(
                         out,
                         "{}",
@@ -219,29 +326,29 @@ fn markdown(game: &Game, code: &str) -> String {
                 } else {
                     let _ = writeln!(
                         out,
-                        "{}: {} {}, {} {}, {} {}, {} {} ({} {}).",
+                        "{}: {} {} · {} {} · {} {} · {} {} ({} {}).",
                         t("Stemmen", "Votes"),
+                        words::choice(lang, Choice::Support),
                         o.support,
-                        t("steun", "support"),
+                        words::choice(lang, Choice::SupportIf),
                         o.support_if,
-                        t("ja, mits", "yes, if"),
+                        words::choice(lang, Choice::Abstain),
                         o.abstain,
-                        t("onthouding", "abstain"),
+                        words::choice(lang, Choice::Object),
                         o.object,
-                        t("bezwaar", "object"),
                         d.tally.seated,
                         t("aan tafel", "seated"),
                     );
                 }
-                if !game.rule().secret_ballot {
+                if !secret {
                     let _ = writeln!(
                         out,
                         "\n| {} | {} | {} | {} | {} |",
                         t("rol", "role"),
-                        t("steun", "support"),
-                        t("ja, mits", "yes, if"),
-                        t("onthouding", "abstain"),
-                        t("bezwaar", "object")
+                        words::choice(lang, Choice::Support),
+                        words::choice(lang, Choice::SupportIf),
+                        words::choice(lang, Choice::Abstain),
+                        words::choice(lang, Choice::Object)
                     );
                     let _ = writeln!(out, "|---|---|---|---|---|");
                     for role in Role::ALL {
@@ -249,7 +356,7 @@ fn markdown(game: &Game, code: &str) -> String {
                         let _ = writeln!(
                             out,
                             "| {} | {} | {} | {} | {} |",
-                            role_word(Some(role), nl),
+                            words::role(lang, Some(role)),
                             c.support,
                             c.support_if,
                             c.abstain,
@@ -258,21 +365,21 @@ fn markdown(game: &Game, code: &str) -> String {
                     }
                 }
                 if !d.conditions.is_empty() {
-                    let _ = writeln!(out, "\n{}:", t("Voorwaarden (ja, mits)", "Conditions (yes, if)"));
+                    let _ = writeln!(out, "\n{}:", words::w(lang, "decision.conditions"));
                     for c in &d.conditions {
                         let _ = writeln!(out, "- {}", md(c));
                     }
                 }
                 if !d.objections.is_empty() {
-                    let _ = writeln!(out, "\n{}:", t("Bezwaren", "Objections"));
+                    let _ = writeln!(out, "\n{}:", words::w(lang, "decision.objections"));
                     for c in &d.objections {
                         let _ = writeln!(out, "- {}", md(c));
                     }
                 }
-                if !game.rule().secret_ballot {
-                    let _ = writeln!(out, "\n{}:", t("Wie stemde wat", "Who voted what"));
+                if !secret {
+                    let _ = writeln!(out, "\n{}:", words::w(lang, "decision.votes"));
                     for (id, _, v) in &d.votes {
-                        let _ = writeln!(out, "- {}: {}", md(&name(game, *id)), v.choice.code());
+                        let _ = writeln!(out, "- {}: {}", md(&name(game, *id)), words::choice(lang, v.choice));
                     }
                 }
             }
@@ -395,6 +502,9 @@ fn cell(s: &str) -> String {
     if safe.contains([',', ';', '"', '\n', '\r']) { format!("\"{}\"", safe.replace('"', "\"\"")) } else { safe }
 }
 
+/// The last CSV column (PROTOCOL.md version 2): 1 for a note the facilitator hid.
+const HIDDEN: usize = 9;
+
 fn csv(game: &Game) -> String {
     let mut rows: Vec<(usize, usize, usize, Vec<String>)> = Vec::new();
     let secret = game.rule().secret_ballot;
@@ -411,10 +521,13 @@ fn csv(game: &Game) -> String {
                 id.map(|i| role(i).to_string()).unwrap_or_default(),
                 sub.to_string(),
                 text.to_string(),
+                "0".into(),
             ]
         };
         for (i, n) in table.notes.iter().enumerate() {
-            rows.push((n.round, t, i, row(n.round, "note", Some(n.player), n.kind.code(), &n.text)));
+            let mut r = row(n.round, "note", Some(n.player), n.kind.code(), &n.text);
+            r[HIDDEN] = if n.hidden { "1" } else { "0" }.into();
+            rows.push((n.round, t, i, r));
         }
         for (i, p) in table.proposals.iter().enumerate() {
             rows.push((p.round, t, i, row(p.round, "proposal", Some(p.by), "", &p.text)));
@@ -447,6 +560,7 @@ fn csv(game: &Game) -> String {
                             role(*id).to_string(),
                             "approve".into(),
                             budget.projects[j].id.clone(),
+                            "0".into(),
                         ];
                         rows.push((r.round, usize::MAX - 1, i, row));
                     }
@@ -465,6 +579,7 @@ fn csv(game: &Game) -> String {
                         String::new(),
                         kind.into(),
                         id.clone(),
+                        "0".into(),
                     ];
                     rows.push((r.round, usize::MAX, k, row));
                 }
@@ -474,7 +589,7 @@ fn csv(game: &Game) -> String {
     // The order things happened: by round, then table, then order within the table; a
     // budget round's ballots, then its outcomes, after its tables.
     rows.sort_by_key(|r| (r.0, r.1, r.2));
-    let mut out = String::from("table,round,round_title,type,player_id,name,role,kind,text\n");
+    let mut out = String::from("table,round,round_title,type,player_id,name,role,kind,text,hidden\n");
     for (_, _, _, r) in rows {
         out.push_str(&r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
         out.push('\n');

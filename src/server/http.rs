@@ -487,6 +487,9 @@ async fn report(
     Path((code, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
+    if file == "replay.json" {
+        return replay(&app, peer.ip(), &code, &headers).await;
+    }
     let Some(format) = file.strip_prefix("report.").filter(|f| matches!(*f, "md" | "json" | "csv")) else {
         return not_found();
     };
@@ -504,6 +507,33 @@ async fn report(
         Err(Refusal::Unauthorized) => wrong_token(&app, peer.ip()),
         Err(Refusal::StorageUnavailable) => storage_unavailable(),
         Err(Refusal::Gone) => not_found(),
+    }
+}
+
+/// `GET /api/rooms/{code}/replay.json` (version 2, for the debrief): each table's path,
+/// built from the stored log by the store's own replay, so it is the same after a restart
+/// and for a finished room. Host token only; hidden notes are in it, marked.
+async fn replay(app: &Arc<App>, peer: std::net::IpAddr, code: &str, headers: &HeaderMap) -> Response {
+    let (handle, token) = match lookup_hosted(app, peer, code, headers).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    match handle.is_host(token).await {
+        Ok(()) => {}
+        Err(Refusal::Unauthorized) => return wrong_token(app, peer),
+        Err(Refusal::StorageUnavailable) => return storage_unavailable(),
+        Err(Refusal::Gone) => return not_found(),
+    }
+    let code = normalize_code(code).unwrap_or_default();
+    let stored = match app.store.load_room(&code).await {
+        Ok(Ok(Some(stored))) => stored,
+        Ok(Ok(None)) => return not_found(),
+        _ => return storage_unavailable(),
+    };
+    let built = tokio::task::spawn_blocking(move || crate::report::path::path(&stored, &code, true)).await;
+    match built {
+        Ok(Ok(v)) => axum::Json(v).into_response(),
+        _ => fail(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "This room's log cannot be replayed."),
     }
 }
 

@@ -40,6 +40,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/join/", get(|h: HeaderMap| async move { page("index", &h) }))
         .route("/join/{code}", get(|Path(c): Path<String>, h: HeaderMap| async move { coded(&c, "join", &h) }))
         .route("/screen/{code}", get(|Path(c): Path<String>, h: HeaderMap| async move { coded(&c, "screen", &h) }))
+        // The printable report (version 2): the host's token comes from the browser's storage.
+        .route("/report/{code}", get(|Path(c): Path<String>, h: HeaderMap| async move { coded(&c, "report", &h) }))
         .route("/scenarios/{id}", get(|h: HeaderMap| async move { page("scenario", &h) }))
         .route("/assets/{*path}", get(|Path(p): Path<String>, h: HeaderMap| async move { asset(&p, &h) }))
         .route("/favicon.ico", get(|h: HeaderMap| async move { asset("icons/favicon.svg", &h) }))

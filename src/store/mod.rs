@@ -10,7 +10,7 @@ mod sqlite;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-pub use replay::{Replayed, replay};
+pub use replay::{Replayed, replay, replay_with};
 pub use sqlite::{SqliteReader, SqliteStore};
 
 use crate::game::{Actor, Command, Millis, PlayerId, RoomOptions, Sealed};

@@ -9,7 +9,7 @@ use crate::game::shuffle::RULES_VERSION;
 use crate::game::{Event, Game, PlayerId, Sealed};
 use crate::scenario;
 
-use super::StoredRoom;
+use super::{LogEntry, StoredRoom};
 
 /// A room rebuilt from its stored log.
 pub struct Replayed {
@@ -34,6 +34,12 @@ pub struct Replayed {
 /// no longer reads, or it was recorded under rules this build does not know); a command
 /// that no longer replays ends the replay there and is named in `failure`.
 pub fn replay(stored: &StoredRoom) -> Result<Replayed, String> {
+    replay_with(stored, |_, _| {})
+}
+
+/// [`replay`], calling `each` with the game right after every stored command it applies
+/// (the debrief's replay of each table's path is built this way, from the same replay).
+pub fn replay_with(stored: &StoredRoom, mut each: impl FnMut(&Game, &LogEntry)) -> Result<Replayed, String> {
     let rec = &stored.record;
     if rec.rules_version > RULES_VERSION {
         return Err(format!(
@@ -70,6 +76,7 @@ pub fn replay(stored: &StoredRoom) -> Result<Replayed, String> {
         }
         seq = e.seq;
         last_ms = e.time_ms;
+        each(&game, e);
     }
     tokens.retain(|_, id| game.player(*id).is_some_and(|p| p.active()));
     Ok(Replayed { game, tokens, seq, last_ms, failure, unsealed })
