@@ -2,7 +2,7 @@
 //! text, which Prometheus reads). Names stay as they were: `democreatie_rooms`,
 //! `democreatie_connections`, `democreatie_players_connected`, `democreatie_room_tasks`,
 //! `democreatie_commands_total{type}`, `democreatie_errors_total{code}` and the
-//! `democreatie_broadcast_seconds` histogram.
+//! `democreatie_broadcast_seconds` histogram; version 2 adds `democreatie_ws_sent_bytes_total`.
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -28,6 +28,8 @@ pub struct Metrics {
     commands: Family<Labels, Counter>,
     errors: Family<Labels, Counter>,
     latency: Histogram,
+    /// Bytes of WebSocket text messages written (payloads; the frame headers add 2–4 each).
+    pub sent_bytes: Counter,
 }
 
 impl Default for Metrics {
@@ -40,6 +42,7 @@ impl Default for Metrics {
         let commands = Family::<Labels, Counter>::default();
         let errors = Family::<Labels, Counter>::default();
         let latency = Histogram::new(BUCKETS);
+        let sent_bytes = Counter::default();
         registry.register("democreatie_rooms", "Rooms in memory", rooms.clone());
         registry.register("democreatie_connections", "Open WebSocket connections", connections.clone());
         registry.register("democreatie_players_connected", "Players with a live connection", players_connected.clone());
@@ -51,7 +54,12 @@ impl Default for Metrics {
             "From receiving a command to handing every view to its connection",
             latency.clone(),
         );
-        Metrics { registry, rooms, connections, players_connected, room_tasks, commands, errors, latency }
+        registry.register(
+            "democreatie_ws_sent_bytes",
+            "Bytes of WebSocket text messages written to clients",
+            sent_bytes.clone(),
+        );
+        Metrics { registry, rooms, connections, players_connected, room_tasks, commands, errors, latency, sent_bytes }
     }
 }
 

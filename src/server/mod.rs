@@ -7,6 +7,7 @@ mod fds;
 mod http;
 mod metrics;
 mod outbox;
+pub mod patch;
 pub mod room;
 mod tokens;
 mod web;

@@ -25,6 +25,8 @@ pub enum Out {
 /// a slow client gets the newest, never a backlog) and a small queue for everything else.
 pub struct Conn {
     pub id: u64,
+    /// Version 2: the session asked for patches (`"patches": true`).
+    patches: std::sync::atomic::AtomicBool,
     pending: std::sync::Mutex<Pending>,
     pub wake: Notify,
     control: mpsc::Sender<Out>,
@@ -36,11 +38,23 @@ struct Pending {
     view: Option<Arc<RawValue>>,
     /// Ids of accepted commands to echo; each gets its own state message.
     ids: Vec<Value>,
+    /// Patches to send after `view` (or after what was sent before), in order.
+    patches: Vec<Patch>,
 }
+
+/// One patch for a connection: the operations (a JSON array) and the id it echoes.
+#[derive(Debug)]
+pub struct Patch {
+    pub ops: String,
+    pub id: Option<Value>,
+}
+
+/// Patches a connection may have waiting; beyond this it gets one full state instead.
+pub const MAX_PENDING_PATCHES: usize = 32;
 
 impl Conn {
     pub fn new(id: u64, control: mpsc::Sender<Out>, kill: watch::Sender<bool>) -> Conn {
-        Conn { id, pending: Default::default(), wake: Notify::new(), control, kill }
+        Conn { id, patches: Default::default(), pending: Default::default(), wake: Notify::new(), control, kill }
     }
 
     /// Queues a message; a connection whose queue stays full is stuck and is dropped.
@@ -67,17 +81,42 @@ impl Conn {
         let _ = self.kill.send(true);
     }
 
+    /// Whether this connection takes patches.
+    pub fn wants_patches(&self) -> bool {
+        self.patches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn set_patches(&self, on: bool) {
+        self.patches.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A whole view: it replaces everything waiting (patches included, whose ids it echoes).
     pub fn push_state(&self, view: Arc<RawValue>, id: Option<Value>) {
         let mut p = self.pending.lock().expect("the pending lock is never poisoned");
         p.view = Some(view);
+        let earlier: Vec<Value> = p.patches.drain(..).filter_map(|x| x.id).collect();
+        p.ids.extend(earlier);
         p.ids.extend(id);
         drop(p);
         self.wake.notify_one();
     }
 
-    /// The newest view and the ids to echo with it.
-    pub fn take_state(&self) -> (Option<Arc<RawValue>>, Vec<Value>) {
+    /// A patch after what is waiting; false (and nothing queued) when too many wait, so
+    /// the room sends a whole view instead.
+    pub fn push_patch(&self, patch: Patch) -> bool {
         let mut p = self.pending.lock().expect("the pending lock is never poisoned");
-        (p.view.take(), std::mem::take(&mut p.ids))
+        if p.patches.len() >= MAX_PENDING_PATCHES {
+            return false;
+        }
+        p.patches.push(patch);
+        drop(p);
+        self.wake.notify_one();
+        true
+    }
+
+    /// The newest view, the ids to echo with it, and the patches after it.
+    pub fn take_state(&self) -> (Option<Arc<RawValue>>, Vec<Value>, Vec<Patch>) {
+        let mut p = self.pending.lock().expect("the pending lock is never poisoned");
+        (p.view.take(), std::mem::take(&mut p.ids), std::mem::take(&mut p.patches))
     }
 }

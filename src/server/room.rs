@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info, warn};
 
+use super::outbox;
 use super::outbox::Conn;
+use super::patch;
 use super::tokens::{hash_token, new_token, token_matches};
 use super::wire::{As, CurrentProposal, Frame, ServerMsg, SessionMsg};
 use super::{App, now_ms};
@@ -60,6 +62,11 @@ impl RoomHandle {
     /// Hands the room a command of `conn`; false when the room has gone.
     pub async fn command(&self, conn: u64, command: Command, id: Option<Value>) -> bool {
         self.tx.send(RoomMsg::Command { conn, command, id, received: Instant::now() }).await.is_ok()
+    }
+
+    /// A patched connection asks for a whole state (`{"type":"sync"}`).
+    pub async fn sync(&self, conn: u64, id: Option<Value>) {
+        let _ = self.tx.send(RoomMsg::Sync { conn, id }).await;
     }
 
     /// Tells the room a connection went away.
@@ -149,6 +156,10 @@ enum RoomMsg {
     Closed {
         conn: u64,
     },
+    Sync {
+        conn: u64,
+        id: Option<Value>,
+    },
     Summary {
         reply: oneshot::Sender<Value>,
     },
@@ -233,6 +244,8 @@ pub fn spawn(app: Arc<App>, code: String, start: Start) -> RoomHandle {
         host_hash: start.host_hash,
         tokens: start.tokens,
         conns: HashMap::new(),
+        prev_frames: HashMap::new(),
+        prev_you: HashMap::new(),
         langs: HashMap::new(),
         player_conn: HashMap::new(),
         host_conn: None,
@@ -257,9 +270,14 @@ struct Room {
     host_hash: String,
     /// Token hash → player.
     tokens: HashMap<String, PlayerId>,
-    /// Each connection, its identity, and a hash of the last view it was sent (without
-    /// `server_time`), so an unchanged view is not sent again.
-    conns: HashMap<u64, (Arc<Conn>, Viewer, u64)>,
+    /// Each connection, its identity, a hash of the last view it was sent (without
+    /// `server_time`), so an unchanged view is not sent again, and for a patched connection
+    /// the lens its last view came through (`None`: it needs a whole state next).
+    conns: HashMap<u64, (Arc<Conn>, Viewer, u64, Option<Lens>)>,
+    /// Patches (version 2): the last frame of each lens a patched connection looks through,
+    /// and the last `you` of each player with a patched connection.
+    prev_frames: HashMap<Lens, patch::Fields>,
+    prev_you: HashMap<PlayerId, Box<RawValue>>,
     /// The languages connections asked for (version 2); the others get the room's.
     langs: HashMap<u64, Language>,
     player_conn: HashMap<PlayerId, u64>,
@@ -302,7 +320,7 @@ impl Room {
                             let _ = reply.send(Err(Refusal::StorageUnavailable));
                             continue;
                         }
-                        for (cid, (conn, _, _)) in &self.conns {
+                        for (cid, (conn, _, _, _)) in &self.conns {
                             let lang = self.lang_of(*cid);
                             conn.send(error_json(ErrorCode::UnknownRoom, ErrorCode::UnknownRoom.message(lang), None));
                             conn.close(1000);
@@ -398,7 +416,7 @@ impl Room {
                 let _ = reply.send(opened.then_some(self.game.language()));
             }
             RoomMsg::Command { conn, command, id, received } => {
-                let Some((c, viewer, _)) = self.conns.get(&conn).cloned() else { return };
+                let Some((c, viewer, _, _)) = self.conns.get(&conn).cloned() else { return };
                 let actor = match viewer {
                     Viewer::Host => Actor::Host,
                     Viewer::Screen => Actor::Screen,
@@ -415,9 +433,15 @@ impl Room {
                     c.send(ServerMsg::Error { code: err.code(), message: &message, id: id.as_ref(), current }.text());
                 }
             }
+            RoomMsg::Sync { conn, id } => {
+                if let Some(entry) = self.conns.get_mut(&conn) {
+                    entry.3 = None;
+                }
+                self.broadcast(Some((conn, id.unwrap_or(Value::Null))), Instant::now());
+            }
             RoomMsg::Closed { conn } => {
                 self.langs.remove(&conn);
-                if let Some((_, viewer, _)) = self.conns.remove(&conn) {
+                if let Some((_, viewer, _, _)) = self.conns.remove(&conn) {
                     match viewer {
                         Viewer::Player(p) if self.player_conn.get(&p) == Some(&conn) => {
                             self.player_conn.remove(&p);
@@ -451,7 +475,7 @@ impl Room {
                 let _ = reply.send(known);
             }
             RoomMsg::IdentityOf { conn, reply } => {
-                let who = self.conns.get(&conn).and_then(|(_, viewer, _)| match viewer {
+                let who = self.conns.get(&conn).and_then(|(_, viewer, _, _)| match viewer {
                     Viewer::Host => Some(format!("{}/host", self.code)),
                     Viewer::Player(p) => Some(format!("{}/{p}", self.code)),
                     Viewer::Screen => None,
@@ -494,7 +518,7 @@ impl Room {
                     if let Some(cid) = self.player_conn.remove(&p) {
                         self.app.metrics.players_connected.dec();
                         self.langs.remove(&cid);
-                        if let Some((conn, _, _)) = self.conns.remove(&cid) {
+                        if let Some((conn, _, _, _)) = self.conns.remove(&cid) {
                             let msg = if kicked {
                                 ServerMsg::Kicked
                             } else {
@@ -649,7 +673,7 @@ impl Room {
         if let Some(old) = previous {
             self.langs.remove(&old);
         }
-        if let Some((old, _, _)) = previous.and_then(|c| self.conns.remove(&c)) {
+        if let Some((old, _, _, _)) = previous.and_then(|c| self.conns.remove(&c)) {
             old.send(ServerMsg::Replaced.text());
             old.close(1000);
         }
@@ -657,7 +681,7 @@ impl Room {
         if let Some(l) = language {
             self.langs.insert(conn.id, l);
         }
-        self.conns.insert(conn.id, (conn, viewer, 0));
+        self.conns.insert(conn.id, (conn, viewer, 0, None));
         self.broadcast(None, Instant::now());
         true
     }
@@ -684,7 +708,10 @@ impl Room {
         let storage = self.storage_notice();
         let mut frames: HashMap<Lens, Frame> = HashMap::new();
         let mut shared: HashMap<Lens, Arc<RawValue>> = HashMap::new();
-        for (cid, (conn, viewer, last)) in self.conns.iter_mut() {
+        // Patches: each lens's operations once, and each player's `you` operations once.
+        let mut lens_ops: HashMap<Lens, String> = HashMap::new();
+        let mut you_ops: HashMap<PlayerId, (String, Box<RawValue>)> = HashMap::new();
+        for (cid, (conn, viewer, last, patched)) in self.conns.iter_mut() {
             let lens = self.game.lens(*viewer);
             let frame = frames.entry(lens).or_insert_with(|| {
                 let mut v = self.game.frame(&self.code, lens, now, &connected);
@@ -693,6 +720,54 @@ impl Room {
                 }
                 Frame::new(&v)
             });
+            let id = echo.as_ref().filter(|(c, _)| c == cid).map(|(_, v)| v.clone());
+            if conn.wants_patches() {
+                let ops = lens_ops.entry(lens).or_insert_with(|| {
+                    let ops = match self.prev_frames.get(&lens) {
+                        Some(prev) => patch::diff_fields(prev, &frame.fields, "you"),
+                        None => Vec::new(),
+                    };
+                    self.prev_frames.insert(lens, frame.fields.clone());
+                    join_ops(&ops)
+                });
+                let you = match viewer {
+                    Viewer::Player(p) => Some(you_ops.entry(*p).or_insert_with(|| {
+                        let now_you = serde_json::value::to_raw_value(&self.game.you_of(*p)).expect("views serialise");
+                        let ops = match self.prev_you.get(p) {
+                            Some(prev) if prev.get() == now_you.get() => String::new(),
+                            Some(prev) => {
+                                let mut out = Vec::new();
+                                let a: Value = serde_json::from_str(prev.get()).expect("a view is JSON");
+                                let b: Value = serde_json::from_str(now_you.get()).expect("a view is JSON");
+                                patch::diff(&a, &b, "/you", &mut out);
+                                join_ops(&out)
+                            }
+                            None => String::new(),
+                        };
+                        self.prev_you.insert(*p, now_you.clone());
+                        (ops, now_you)
+                    })),
+                    _ => None,
+                };
+                if *patched == Some(lens) {
+                    let you_ops = you.map_or("", |(ops, _)| ops.as_str());
+                    if ops.is_empty() && you_ops.is_empty() && id.is_none() {
+                        continue;
+                    }
+                    let all = match (ops.is_empty(), you_ops.is_empty()) {
+                        (false, false) => format!("[{ops},{you_ops}]"),
+                        (false, true) => format!("[{ops}]"),
+                        (true, false) => format!("[{you_ops}]"),
+                        (true, true) => "[]".to_string(),
+                    };
+                    if conn.push_patch(outbox::Patch { ops: all, id: id.clone() }) {
+                        continue;
+                    }
+                }
+                // A new connection, a new lens (a player seated at the start), a `sync` or
+                // too many patches waiting: one whole state, and patches after it.
+                *patched = Some(lens);
+            }
             let (json, hash): (Arc<RawValue>, u64) = match viewer {
                 Viewer::Player(p) => {
                     let (view, hash) = frame.with_you(&self.game.you_of(*p));
@@ -700,15 +775,26 @@ impl Room {
                 }
                 _ => (shared.entry(lens).or_insert_with(|| frame.json.clone().into()).clone(), frame.hash),
             };
-            let id = echo.as_ref().filter(|(c, _)| c == cid).map(|(_, v)| v.clone());
-            if hash == *last && id.is_none() {
+            if hash == *last && id.is_none() && !conn.wants_patches() {
                 continue;
             }
             *last = hash;
             conn.push_state(json, id);
         }
+        // Players and lenses nobody patched looks through any more are forgotten.
+        if !you_ops.is_empty() || !self.prev_you.is_empty() {
+            let conns = &self.conns;
+            self.prev_you
+                .retain(|p, _| conns.values().any(|(c, v, _, _)| c.wants_patches() && *v == Viewer::Player(*p)));
+        }
         self.app.metrics.latency(received.elapsed().as_secs_f64());
     }
+}
+
+/// Operations as the inside of a JSON array (`{…},{…}`), empty for none.
+fn join_ops(ops: &[Value]) -> String {
+    let inner = serde_json::to_string(ops).expect("operations serialise");
+    inner[1..inner.len() - 1].to_string()
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {

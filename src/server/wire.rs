@@ -149,6 +149,16 @@ pub enum ServerMsg<'a> {
         #[schemars(with = "View")]
         view: &'a RawValue,
     },
+    /// Version 2 (`"patches": true`): RFC 6902 operations that turn the view at `base` into
+    /// the view at `rev`.
+    Patch {
+        rev: u64,
+        base: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a Value>,
+        #[schemars(with = "Vec<Value>")]
+        ops: &'a RawValue,
+    },
     Error {
         code: ErrorCode,
         message: &'a str,
@@ -197,7 +207,7 @@ pub fn schema() -> Value {
 /// with every broadcast but is no change a client needs to be told about).
 pub struct Frame {
     pub json: Box<RawValue>,
-    fields: Vec<(String, Box<RawValue>)>,
+    pub fields: Vec<(String, Box<RawValue>)>,
     pub hash: u64,
 }
 

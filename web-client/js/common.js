@@ -9,6 +9,7 @@
 // - limits: the longest name, note and proposal, as the server's hello says.
 
 import { t, getLang, chosenLang } from './i18n.js';
+import { applyPatch } from './patch.js';
 
 // ---------------------------------------------------------------- DOM
 
@@ -331,8 +332,11 @@ function takeLimits(sent) {
 
 // ---------------------------------------------------------------- WebSocket
 
-export function wsUrl() {
-  return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
+/** The WebSocket address; `room` is the routing hint (version 2) for a proxy in front of
+ * several nodes, which sends all of a room's sockets to the same node. */
+export function wsUrl(room) {
+  const hint = room ? `?room=${encodeURIComponent(room)}` : '';
+  return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws' + hint;
 }
 
 /**
@@ -412,7 +416,8 @@ export class RoomSocket {
     const msg = this.session();
     if (!msg) return msg;
     const language = chosenLang();
-    return language ? { ...msg, language } : msg;
+    // Version 2: after the first whole state, only what changed (see handlePatch).
+    return language ? { ...msg, language, patches: true } : { ...msg, patches: true };
   }
 
   /** Send the session message now if a socket waits for one, else connect. */
@@ -436,7 +441,8 @@ export class RoomSocket {
     this.setStatus(this.everOpened ? 'reconnecting' : 'connecting');
     let ws;
     try {
-      ws = new WebSocket(wsUrl());
+      const first = this.session();
+      ws = new WebSocket(wsUrl(first && first.room));
     } catch {
       this.scheduleReconnect();
       return;
@@ -460,6 +466,8 @@ export class RoomSocket {
   /** Forget the current socket (its late events are ignored) and fail open requests. */
   detach() {
     this.ws = null;
+    this.view = null;
+    this.rev = 0;
     this.hello = false;
     this.sessionOpen = false;
     for (const [, p] of this.pending) {
@@ -523,13 +531,44 @@ export class RoomSocket {
       this.everOpened = true;
       this.attempt = 0;
       this.setStatus('online');
+    } else if (msg.type === 'patch') {
+      this.handlePatch(msg);
+      return;
     } else if (msg.type === 'state' || msg.type === 'left') {
+      if (msg.type === 'state') {
+        // The patched copy; pages get their own copy, so nothing they do touches it.
+        this.view = msg.view;
+        this.rev = msg.rev;
+        msg = { ...msg, view: structuredClone(msg.view) };
+      }
       this.settle(msg.id, true, msg);
     } else if (msg.type === 'error') {
       // The server's sentence, already in this connection's language; the client keeps no copy.
       this.settle(msg.id, false, { code: msg.code, message: msg.message || t('error.generic'), current: msg.current });
     }
     this.onMessage(msg);
+  }
+
+  /** A patch on the view this connection has: applied, and handed on as a state, so every
+   * page keeps working on whole views. On a gap (or a patch that does not fit) the client
+   * asks for a whole state with `sync`; a command waiting for its answer gets it then. */
+  handlePatch(msg) {
+    if (!this.view || msg.base !== this.rev) {
+      this.rawSend({ type: 'sync' });
+      return;
+    }
+    try {
+      applyPatch(this.view, msg.ops || []);
+    } catch {
+      this.view = null;
+      this.rawSend({ type: 'sync' });
+      return;
+    }
+    this.rev = msg.rev;
+    const state = { type: 'state', rev: msg.rev, view: structuredClone(this.view) };
+    if (msg.id !== undefined) state.id = msg.id;
+    this.settle(msg.id, true, state);
+    this.onMessage(state);
   }
 
   settle(id, ok, value) {

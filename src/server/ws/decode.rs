@@ -18,6 +18,12 @@ pub enum Incoming {
         session: Session,
         /// Version 2: the language this connection asked for.
         language: Option<Language>,
+        /// Version 2: the connection takes patches after its first state.
+        patches: bool,
+        id: Option<Value>,
+    },
+    /// Version 2: `{"type":"sync"}`, a patched client asks for a whole state.
+    Sync {
         id: Option<Value>,
     },
     Command {
@@ -37,12 +43,24 @@ pub fn decode(text: &str) -> Result<Incoming, Option<Value>> {
     };
     let kind = msg.get("type").and_then(Value::as_str).unwrap_or_default();
     match kind {
-        "join" | "resume" | "host" | "watch" => match serde_json::from_value::<SessionMsg>(Value::Object(msg)) {
-            Ok(s) => {
-                Ok(Incoming::Session { room: normalize_code(s.room()), language: s.language(), session: s.into(), id })
+        "join" | "resume" | "host" | "watch" => {
+            let patches = match msg.get("patches") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err(id),
+            };
+            match serde_json::from_value::<SessionMsg>(Value::Object(msg)) {
+                Ok(s) => Ok(Incoming::Session {
+                    room: normalize_code(s.room()),
+                    language: s.language(),
+                    session: s.into(),
+                    patches,
+                    id,
+                }),
+                Err(_) => Err(id),
             }
-            Err(_) => Err(id),
-        },
+        }
+        "sync" => Ok(Incoming::Sync { id }),
         _ => match serde_json::from_value::<Command>(Value::Object(msg)) {
             Ok(command) => Ok(Incoming::Command { command, id }),
             Err(_) => Err(id),

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 
 use super::edge::ConnSlot;
 use axum::response::Response;
@@ -39,8 +39,12 @@ pub async fn handler(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     slot: Option<Extension<ConnSlot>>,
+    RawQuery(query): RawQuery,
     ws: WebSocketUpgrade,
 ) -> Response {
+    // `/ws?room=CODE` (version 2): a routing hint for a proxy in front of several nodes.
+    let hint =
+        query.as_deref().and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("room=")).map(|v| v.to_string()));
     // The Origin and Host checks ran at the edge (`edge::guard`).
     ws.max_frame_size(MAX_FRAME)
         .max_message_size(MAX_FRAME)
@@ -60,7 +64,7 @@ pub async fn handler(
             let (sink, stream) = socket.split();
             tracing::Instrument::instrument(
                 async move {
-                    session::run(stream, sink, app, peer.ip(), id).await;
+                    session::run(stream, sink, app, peer.ip(), id, hint).await;
                     drop(slot);
                 },
                 span,

@@ -20,6 +20,7 @@ use super::decode::{Incoming, decode};
 use super::limits::{Bucket, MAX_DROPPED, rate_limited};
 use super::writer::write_loop;
 use super::{SESSION_TIMEOUT, close};
+use crate::code::normalize_code;
 use crate::game::ErrorCode;
 use crate::scenario::Language;
 
@@ -35,8 +36,16 @@ impl Drop for Counted {
 }
 
 /// Runs one connection's session until it ends.
-pub(super) async fn run<S, K>(mut stream: S, mut sink: K, app: Arc<App>, peer: IpAddr, conn_id: u64)
-where
+/// `hint`: the room named in `/ws?room=CODE` (version 2, for a proxy that routes by room);
+/// a session message must then name the same room.
+pub(super) async fn run<S, K>(
+    mut stream: S,
+    mut sink: K,
+    app: Arc<App>,
+    peer: IpAddr,
+    conn_id: u64,
+    hint: Option<String>,
+) where
     S: Stream<Item = Result<Message, axum::Error>> + Unpin,
     K: Sink<Message> + Unpin + Send + 'static,
 {
@@ -64,7 +73,8 @@ where
     let (kill_tx, mut kill_rx) = watch::channel(false);
     let conn = Arc::new(Conn::new(conn_id, control_tx, kill_tx));
     tracing::debug!("connection opened");
-    let writer = tokio::spawn(write_loop(sink, conn.clone(), control_rx, kill_rx.clone()));
+    let writer =
+        tokio::spawn(write_loop(sink, conn.clone(), control_rx, kill_rx.clone(), app.metrics.sent_bytes.clone()));
 
     let mut room = None;
     // The identity of an open session (room and player, or room and host): its message
@@ -128,11 +138,14 @@ where
             }
         };
         match incoming {
-            Incoming::Session { room: code, session, language, id } => {
-                if room.is_some() {
+            Incoming::Session { room: code, session, language, patches, id } => {
+                // The routing hint must name the room the session opens (normalised).
+                let misrouted = hint.as_ref().is_some_and(|h| normalize_code(h) != code);
+                if room.is_some() || misrouted {
                     fail(ErrorCode::BadMessage, lang, id.as_ref());
                     continue;
                 }
+                conn.set_patches(patches);
                 // The connection's own language, when it asked for one, from now on.
                 if let Some(l) = language {
                     lang = l;
@@ -183,6 +196,10 @@ where
                     Some(None) => app.addresses.failed(peer),
                 }
             }
+            Incoming::Sync { id } => match &room {
+                Some(handle) => handle.sync(conn.id, id).await,
+                None => fail(ErrorCode::BadMessage, lang, id.as_ref()),
+            },
             Incoming::Command { command, id } => {
                 let Some(handle) = &room else {
                     fail(ErrorCode::BadMessage, lang, id.as_ref());
@@ -257,7 +274,7 @@ mod tests {
     fn connect(app: Arc<App>) -> (UnboundedSender<Result<Message, axum::Error>>, UnboundedReceiver<Message>) {
         let (to_server, stream) = unbounded();
         let (sink, from_server) = unbounded();
-        tokio::spawn(run(stream, sink, app, "127.0.0.1".parse().unwrap(), rand_id()));
+        tokio::spawn(run(stream, sink, app, "127.0.0.1".parse().unwrap(), rand_id(), None));
         (to_server, from_server)
     }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::{mpsc, watch};
 
 use super::super::outbox::{Conn, Out};
@@ -25,6 +26,7 @@ pub(super) async fn write_loop<K: Sink<Message> + Unpin>(
     conn: Arc<Conn>,
     mut control: mpsc::Receiver<Out>,
     mut kill: watch::Receiver<bool>,
+    sent_bytes: prometheus_client::metrics::counter::Counter,
 ) {
     let mut rev: u64 = 0;
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -47,19 +49,29 @@ pub(super) async fn write_loop<K: Sink<Message> + Unpin>(
                 }
             },
             _ = conn.wake.notified() => {
-                let (view, ids) = conn.take_state();
-                let Some(view) = view else { continue };
-                let ids: Vec<Option<Value>> = if ids.is_empty() { vec![None] } else { ids.into_iter().map(Some).collect() };
-                ids.into_iter()
-                    .map(|id| {
+                let (view, ids, patches) = conn.take_state();
+                let mut batch = Vec::new();
+                if let Some(view) = view {
+                    let ids: Vec<Option<Value>> = if ids.is_empty() { vec![None] } else { ids.into_iter().map(Some).collect() };
+                    for id in ids {
                         rev += 1;
-                        Message::Text(ServerMsg::State { rev, id: id.as_ref(), view: &view }.text().into())
-                    })
-                    .collect()
+                        batch.push(Message::Text(ServerMsg::State { rev, id: id.as_ref(), view: &view }.text().into()));
+                    }
+                }
+                for p in patches {
+                    let Ok(ops) = RawValue::from_string(p.ops) else { continue };
+                    rev += 1;
+                    let msg = ServerMsg::Patch { rev, base: rev - 1, id: p.id.as_ref(), ops: &ops };
+                    batch.push(Message::Text(msg.text().into()));
+                }
+                batch
             }
             _ = ping.tick() => vec![Message::Ping(Default::default())],
         };
         for m in batch {
+            if let Message::Text(t) = &m {
+                sent_bytes.inc_by(t.len() as u64);
+            }
             match tokio::time::timeout(SEND_TIMEOUT, sink.send(m)).await {
                 Ok(Ok(())) => {}
                 _ => {

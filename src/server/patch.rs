@@ -1,0 +1,208 @@
+//! State patches (version 2, `"patches": true`): RFC 6902 operations that turn the view a
+//! client has into the new one. A room computes them once per lens (host, screen, each
+//! table) from the previous frame's fields and the new ones, and once per player for `you`;
+//! no connection keeps a copy of its view, so memory grows with lenses, not connections.
+//!
+//! The diff is structural: objects key by key; arrays element by element, with elements
+//! past the old end added as `add …/-` (a new note is one small operation, never the whole
+//! list again) and elements past the new end removed from the back.
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// One frame's top-level fields, as [`super::wire::Frame`] holds them.
+pub type Fields = Vec<(String, Box<RawValue>)>;
+
+/// `~` and `/` escaped for a JSON Pointer (RFC 6901).
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn op(out: &mut Vec<Value>, kind: &str, path: &str, value: Option<Value>) {
+    let mut o = serde_json::Map::new();
+    o.insert("op".into(), Value::String(kind.into()));
+    o.insert("path".into(), Value::String(path.into()));
+    if let Some(v) = value {
+        o.insert("value".into(), v);
+    }
+    out.push(Value::Object(o));
+}
+
+/// The operations that turn `old` into `new`, at `path`.
+pub fn diff(old: &Value, new: &Value, path: &str, out: &mut Vec<Value>) {
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, va) in a {
+                let p = format!("{path}/{}", escape(k));
+                match b.get(k) {
+                    Some(vb) => diff(va, vb, &p, out),
+                    None => op(out, "remove", &p, None),
+                }
+            }
+            for (k, vb) in b {
+                if !a.contains_key(k) {
+                    op(out, "add", &format!("{path}/{}", escape(k)), Some(vb.clone()));
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
+                diff(va, vb, &format!("{path}/{i}"), out);
+            }
+            for vb in b.iter().skip(a.len()) {
+                op(out, "add", &format!("{path}/-"), Some(vb.clone()));
+            }
+            for i in (b.len()..a.len()).rev() {
+                op(out, "remove", &format!("{path}/{i}"), None);
+            }
+        }
+        _ if old == new => {}
+        _ => op(out, "replace", path, Some(new.clone())),
+    }
+}
+
+/// The operations between two frames, field by field: a field whose text is unchanged
+/// costs one string comparison. `skip` names fields left out (`you`, which is per player).
+/// `server_time` alone is no change: it is sent only with another operation.
+pub fn diff_fields(old: &Fields, new: &Fields, skip: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut time = None;
+    for (k, vb) in new {
+        if k == skip {
+            continue;
+        }
+        match old.iter().find(|(ka, _)| ka == k) {
+            Some((_, va)) if va.get() == vb.get() => {}
+            Some((_, va)) if k == "server_time" => time = Some((va, vb)),
+            Some((_, va)) => {
+                let a: Value = serde_json::from_str(va.get()).expect("a frame field is JSON");
+                let b: Value = serde_json::from_str(vb.get()).expect("a frame field is JSON");
+                diff(&a, &b, &format!("/{}", escape(k)), &mut out);
+            }
+            None => {
+                let b: Value = serde_json::from_str(vb.get()).expect("a frame field is JSON");
+                op(&mut out, "add", &format!("/{}", escape(k)), Some(b));
+            }
+        }
+    }
+    for (k, _) in old {
+        if k != skip && !new.iter().any(|(kb, _)| kb == k) {
+            op(&mut out, "remove", &format!("/{}", escape(k)), None);
+        }
+    }
+    if let (false, Some((_, vb))) = (out.is_empty(), time) {
+        let b: Value = serde_json::from_str(vb.get()).expect("a frame field is JSON");
+        op(&mut out, "replace", "/server_time", Some(b));
+    }
+    out
+}
+
+/// Applies operations as the web client does (used by the tests to check every patch).
+pub fn apply(doc: &mut Value, ops: &[Value]) -> Result<(), String> {
+    for o in ops {
+        let path = o["path"].as_str().ok_or("an operation without a path")?;
+        let kind = o["op"].as_str().ok_or("an operation without op")?;
+        let (parent_path, last) = path.rsplit_once('/').ok_or("a path without /")?;
+        if parent_path.is_empty() && kind == "replace" && last.is_empty() {
+            *doc = o["value"].clone();
+            continue;
+        }
+        let parent = if parent_path.is_empty() { Some(&mut *doc) } else { doc.pointer_mut(parent_path) }
+            .ok_or_else(|| format!("no {parent_path}"))?;
+        let key = last.replace("~1", "/").replace("~0", "~");
+        match (parent, kind) {
+            (Value::Object(m), "add" | "replace") => {
+                m.insert(key, o["value"].clone());
+            }
+            (Value::Object(m), "remove") => {
+                m.remove(&key).ok_or_else(|| format!("no {path}"))?;
+            }
+            (Value::Array(a), "add") if key == "-" => a.push(o["value"].clone()),
+            (Value::Array(a), kind) => {
+                let i: usize = key.parse().map_err(|_| format!("bad index in {path}"))?;
+                match kind {
+                    "add" if i <= a.len() => a.insert(i, o["value"].clone()),
+                    "replace" if i < a.len() => a[i] = o["value"].clone(),
+                    "remove" if i < a.len() => {
+                        a.remove(i);
+                    }
+                    _ => return Err(format!("{kind} {path} out of range")),
+                }
+            }
+            _ => return Err(format!("{kind} {path} on a value that is neither object nor array")),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_new_note_is_one_add_at_the_end() {
+        let old = json!({"tables": [{"notes": [{"text": "a"}], "proposal": null}], "server_time": "1"});
+        let new = json!({"tables": [{"notes": [{"text": "a"}, {"text": "b"}], "proposal": null}], "server_time": "2"});
+        let mut ops = Vec::new();
+        diff(&old, &new, "", &mut ops);
+        assert_eq!(
+            ops,
+            [
+                json!({"op": "replace", "path": "/server_time", "value": "2"}),
+                json!({"op": "add", "path": "/tables/0/notes/-", "value": {"text": "b"}}),
+            ]
+        );
+    }
+
+    fn fields(v: &Value) -> Fields {
+        v.as_object().unwrap().iter().map(|(k, v)| (k.clone(), serde_json::value::to_raw_value(v).unwrap())).collect()
+    }
+
+    #[test]
+    fn the_time_alone_is_no_change_and_you_is_left_to_the_player() {
+        let old = fields(&json!({"a": 1, "you": {"x": 1}, "server_time": "1"}));
+        let same = fields(&json!({"a": 1, "you": {"x": 2}, "server_time": "2"}));
+        assert!(diff_fields(&old, &same, "you").is_empty());
+        let changed = fields(&json!({"a": 2, "you": null, "server_time": "2", "b/c~": true}));
+        assert_eq!(
+            diff_fields(&old, &changed, "you"),
+            [
+                json!({"op": "replace", "path": "/a", "value": 2}),
+                json!({"op": "add", "path": "/b~1c~0", "value": true}),
+                json!({"op": "replace", "path": "/server_time", "value": "2"}),
+            ]
+        );
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (0..5i64).prop_map(|n| json!(n)),
+            "[a-c/~]{0,3}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-c/~]{1,2}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Applying the diff of any two documents to the first gives the second (views are
+        /// objects, so the documents are too).
+        #[test]
+        fn a_patch_turns_the_old_view_into_the_new_one(a in any_json(), b in any_json()) {
+            let (old, new) = (json!({"v": a, "w": 1}), json!({"v": b}));
+            let mut ops = Vec::new();
+            diff(&old, &new, "", &mut ops);
+            let mut doc = old.clone();
+            apply(&mut doc, &ops).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(doc, new);
+        }
+    }
+}
