@@ -12,6 +12,11 @@
 //! worker processes (at most 8,000 connections each) and merges their results.
 //!
 //! `cargo run --release --example loadgen -- --server 127.0.0.1:8080 --participants 1000 --server-pid PID`
+//!
+//! The peer workload of issue #14 (everyone at one table, a note every 10 s, the screen
+//! showing notes, every client taking patches) is
+//! `--tables 1 --interval 10 --screen-notes --patches`; then the screen waits for every note
+//! too, and the bytes the server wrote per note (from `/metrics`) are reported.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
@@ -49,6 +54,15 @@ struct Args {
     /// Print the table header first.
     #[arg(long)]
     header: bool,
+    /// Tables per room (default: the case's table size decides).
+    #[arg(long)]
+    tables: Option<usize>,
+    /// Notes on the big screen (`screen_notes`): the screen then waits for every note too.
+    #[arg(long)]
+    screen_notes: bool,
+    /// Every client asks for state patches (version 2).
+    #[arg(long)]
+    patches: bool,
     /// Internal: run as a worker for rooms [from, to).
     #[arg(long, num_args = 2, hide = true)]
     worker: Option<Vec<usize>>,
@@ -83,10 +97,23 @@ fn parent(args: Args) {
     while from < rooms {
         let to = (from + rooms_per_worker).min(rooms);
         let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-        cmd.args(["--server", &args.server.to_string(), "--interval", &args.interval.to_string()])
-            .args(["--duration", &args.duration.to_string(), "--worker", &from.to_string(), &to.to_string()])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped());
+        cmd.args(["--server", &args.server.to_string(), "--interval", &args.interval.to_string()]).args([
+            "--duration",
+            &args.duration.to_string(),
+            "--worker",
+            &from.to_string(),
+            &to.to_string(),
+        ]);
+        if let Some(t) = args.tables {
+            cmd.args(["--tables", &t.to_string()]);
+        }
+        if args.screen_notes {
+            cmd.arg("--screen-notes");
+        }
+        if args.patches {
+            cmd.arg("--patches");
+        }
+        cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
         workers.push(cmd.spawn().expect("a worker starts"));
         from = to;
     }
@@ -97,6 +124,7 @@ fn parent(args: Args) {
         assert_eq!(line.trim(), "READY", "a worker failed to connect: {line}");
     }
     let idle = args.server_pid.map(proc_stats);
+    let bytes_before = sent_bytes(args.server);
     for w in workers.iter_mut() {
         let stdin = w.stdin.as_mut().unwrap();
         writeln!(stdin, "GO").unwrap();
@@ -114,6 +142,7 @@ fn parent(args: Args) {
         all.connect_errors += part.connect_errors;
     }
     let after = args.server_pid.map(proc_stats);
+    let bytes = sent_bytes(args.server).zip(bytes_before).map(|(a, b)| a.saturating_sub(b));
     for mut w in workers {
         let _ = w.wait();
     }
@@ -137,17 +166,29 @@ fn parent(args: Args) {
     };
     if args.header {
         println!(
-            "| participants | connections | notes sent | sender p50 ms | sender p99 ms | sender max ms | fan-out p99 ms | lost | conn errors | server peak RSS MiB | idle KiB/conn | server CPU s |"
+            "| participants | connections | notes sent | sender p50 ms | sender p99 ms | sender max ms | fan-out p99 ms | lost | conn errors | server peak RSS MiB | idle KiB/conn | server CPU s | KB sent per note |"
         );
-        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     }
+    let per_note =
+        bytes.filter(|_| all.sent > 0).map_or("-".into(), |b| format!("{:.1}", b as f64 / all.sent as f64 / 1000.0));
     println!(
-        "| {} | {connections} | {} | {s50:.1} | {s99:.1} | {smax:.1} | {f99:.1} | {} | {} | {rss} | {kib_per_conn} | {cpu} |",
+        "| {} | {connections} | {} | {s50:.1} | {s99:.1} | {smax:.1} | {f99:.1} | {} | {} | {rss} | {kib_per_conn} | {cpu} | {per_note} |",
         rooms * PLAYERS_PER_ROOM,
         all.sent,
         all.lost,
         all.connect_errors
     );
+}
+
+/// `democreatie_ws_sent_bytes_total` from `/metrics` (loopback needs no token).
+fn sent_bytes(server: SocketAddr) -> Option<u64> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(server).ok()?;
+    write!(s, "GET /metrics HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    text.lines().find(|l| l.starts_with("democreatie_ws_sent_bytes_total"))?.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[derive(Clone, Copy)]
@@ -240,21 +281,28 @@ async fn until(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Result<Value, Stri
 
 struct Room {
     host: Ws,
-    _screen: Option<Ws>,
+    screen: Option<Ws>,
     players: Vec<(Ws, usize)>,
     tables: Vec<usize>,
 }
 
-async fn setup_room(server: SocketAddr, errors: Arc<Mutex<u64>>) -> Result<Room, String> {
-    let created = http_post(server, "/api/rooms", r#"{"scenario":"skatebaan"}"#).await?;
+async fn setup_room(args: &Args, errors: Arc<Mutex<u64>>) -> Result<Room, String> {
+    let server = args.server;
+    let mut options = json!({"screen_notes": args.screen_notes});
+    if let Some(t) = args.tables {
+        options["tables"] = json!(t);
+    }
+    let created =
+        http_post(server, "/api/rooms", &json!({"scenario": "skatebaan", "options": options}).to_string()).await?;
     let code = created["room"].as_str().ok_or(format!("no room: {created}"))?.to_string();
     let token = created["host_token"].as_str().unwrap_or_default().to_string();
     let mut host = connect(server).await?;
-    send(&mut host, json!({"type": "host", "room": code, "host_token": token})).await?;
+    let patches = args.patches;
+    send(&mut host, json!({"type": "host", "room": code, "host_token": token, "patches": patches})).await?;
     until(&mut host, |v| v["type"] == "welcome").await?;
     let screen = match connect(server).await {
         Ok(mut s) => {
-            send(&mut s, json!({"type": "watch", "room": code})).await?;
+            send(&mut s, json!({"type": "watch", "room": code, "patches": patches})).await?;
             Some(s)
         }
         Err(_) => {
@@ -271,7 +319,8 @@ async fn setup_room(server: SocketAddr, errors: Arc<Mutex<u64>>) -> Result<Room,
                 continue;
             }
         };
-        send(&mut ws, json!({"type": "join", "room": code, "name": format!("Speler {i}")})).await?;
+        let join = json!({"type": "join", "room": code, "name": format!("Speler {i}"), "patches": patches});
+        send(&mut ws, join).await?;
         until(&mut ws, |v| v["type"] == "welcome").await?;
         players.push((ws, i));
     }
@@ -289,7 +338,7 @@ async fn setup_room(server: SocketAddr, errors: Arc<Mutex<u64>>) -> Result<Room,
             }
         }
     }
-    Ok(Room { host, _screen: screen, players, tables })
+    Ok(Room { host, screen, players, tables })
 }
 
 async fn worker(args: Args, from: usize, to: usize) {
@@ -304,9 +353,9 @@ async fn worker(args: Args, from: usize, to: usize) {
             rooms.push(res);
         }
         let e = errors.clone();
-        let server = args.server;
+        let a = args.clone();
         let _ = r; // rooms are numbered by the server; `r` only counts them
-        set.spawn(async move { setup_room(server, e).await });
+        set.spawn(async move { setup_room(&a, e).await });
     }
     while let Some(Ok(res)) = set.join_next().await {
         rooms.push(res);
@@ -336,13 +385,19 @@ async fn worker(args: Args, from: usize, to: usize) {
         let track = Arc::new(Mutex::new(Track::default()));
         tracks.push(track.clone());
         let tables = Arc::new(room.tables.clone());
-        // The host sees every table: it waits for every note.
+        // The host sees every table: it waits for every note; so does the screen when it
+        // shows notes (index 26), else it only reads.
         tasks.push(tokio::spawn(read_loop(room.host, PLAYERS_PER_ROOM, track.clone(), stop_all)));
+        if let Some(screen) = room.screen {
+            let me = if args.screen_notes { PLAYERS_PER_ROOM + 1 } else { usize::MAX };
+            tasks.push(tokio::spawn(read_loop(screen, me, track.clone(), stop_all)));
+        }
         for (ws, idx) in room.players {
             let (track, tables, sent) = (track.clone(), tables.clone(), sent.clone());
-            let interval = args.interval;
+            let (interval, screen_notes) = (args.interval, args.screen_notes);
             tasks.push(tokio::spawn(async move {
-                player_loop(ws, idx, ri + from, tables, track, interval, stop_sending, stop_all, sent).await
+                player_loop(ws, idx, ri + from, tables, track, interval, stop_sending, stop_all, sent, screen_notes)
+                    .await
             }));
         }
     }
@@ -409,6 +464,7 @@ async fn player_loop(
     stop_sending: Instant,
     stop_all: Instant,
     sent: Arc<Mutex<u64>>,
+    screen_notes: bool,
 ) {
     let (mut sink, stream) = ws.split();
     let reader = tokio::spawn(read_loop(stream, me, track.clone(), stop_all));
@@ -421,6 +477,9 @@ async fn player_loop(
         let my_table = tables[me];
         let mut waiting: Vec<usize> = (0..PLAYERS_PER_ROOM).filter(|p| tables[*p] == my_table).collect();
         waiting.push(PLAYERS_PER_ROOM);
+        if screen_notes {
+            waiting.push(PLAYERS_PER_ROOM + 1);
+        }
         track.lock().unwrap().pending.push(Pending {
             text: text.clone(),
             sent: Instant::now(),

@@ -5,7 +5,9 @@
 # Environment: INTERVAL (seconds between one player's notes, default 30),
 #              DURATION (seconds of notes, default 60), PORT (default 18777),
 #              BIN (the server binary, default this checkout's release build: set it to
-#              an older build to compare two versions in one run on one machine).
+#              an older build to compare two versions in one run on one machine),
+#              LOADGEN_ARGS (more loadgen flags; the peer workload of issue #14 is
+#              "--tables 1 --screen-notes --patches" with INTERVAL=10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 levels=("$@")
@@ -26,7 +28,7 @@ for n in "${levels[@]}"; do
   pid=$!
   for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
   taskset -c 1 ./target/release/examples/loadgen --server "127.0.0.1:$PORT" --participants "$n" \
-    --interval "$INTERVAL" --duration "$DURATION" --server-pid "$pid" $header || true
+    --interval "$INTERVAL" --duration "$DURATION" --server-pid "$pid" $header ${LOADGEN_ARGS:-} || true
   header=
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true

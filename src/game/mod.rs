@@ -114,6 +114,11 @@ pub struct RoomOptions {
     /// Version 2: a table's vote is tallied as soon as every seated player there voted.
     #[serde(default)]
     pub auto_reveal: bool,
+    /// Easy-read mode for every phone of the room (issue #17): short sentences, one thing per
+    /// screen, pictograms, larger text, no countdown digits. A phone can also switch it on
+    /// for itself.
+    #[serde(default)]
+    pub easy_read: bool,
 }
 
 fn yes() -> bool {
@@ -130,6 +135,7 @@ impl Default for RoomOptions {
             secret_ballot: None,
             screen_notes: false,
             auto_reveal: false,
+            easy_read: false,
         }
     }
 }

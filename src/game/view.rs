@@ -42,6 +42,9 @@ pub struct View {
     /// room's log stopped replaying). The room sets it; the game knows no store.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<&'static str>,
+    /// Version 2 (issue #17): the room was created with `easy_read`; absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub easy_read: bool,
     pub you: Option<You>,
 }
 
@@ -349,6 +352,7 @@ impl Game {
             tables: (0..self.tables.len()).map(|t| self.table_view(t, lens, connected)).collect(),
             budgets: self.budgets.clone(),
             storage: None,
+            easy_read: self.options.easy_read,
             you: None,
         }
     }

@@ -112,6 +112,13 @@ fn budget_facts(game: &Game) -> Vec<Value> {
             let mut v = serde_json::to_value(r).expect("a budget result serialises");
             v["round"] = json!(r.round + 1);
             v["round_title"] = json!(round_title(game, r.round));
+            // The projects' titles and costs as played (the case file may change later).
+            for p in v["projects"].as_array_mut().into_iter().flatten() {
+                if let Some(project) = budget.projects.iter().find(|x| p["id"] == x.id.as_str()) {
+                    p["title"] = json!(project.title);
+                    p["cost"] = json!(project.cost);
+                }
+            }
             if let Some(closed) = game.closed_ballots().iter().find(|c| c.round == r.round) {
                 v["ballots"] = closed
                     .ballots

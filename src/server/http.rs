@@ -345,9 +345,10 @@ fn parse_options(v: Option<Value>) -> Result<RoomOptions, Box<Response>> {
             ("secret_ballot", Value::Null) => {}
             ("screen_notes", Value::Bool(b)) => opts.screen_notes = *b,
             ("auto_reveal", Value::Bool(b)) => opts.auto_reveal = *b,
+            ("easy_read", Value::Bool(b)) => opts.easy_read = *b,
             (
                 "tables" | "perspective_swap" | "auto_advance" | "language" | "secret_ballot" | "screen_notes"
-                | "auto_reveal",
+                | "auto_reveal" | "easy_read",
                 _,
             ) => {
                 return Err(bad(&format!("The option `{k}` has the wrong type.")));

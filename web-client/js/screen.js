@@ -14,6 +14,15 @@
 // many voted, never what) and, for every newly tallied table, a full-screen
 // reveal; debrief and finished (every decision side by side). The screen only
 // shows; the facilitator moves the room on. F or the button: full screen.
+//
+// Replay (debrief): while the facilitator's "Terugkijken" has "Toon op groot scherm"
+// on, the host page posts its state over BroadcastChannel('democreatie-replay-CODE')
+// (host/debrief.js) and this page shows the chosen tables (up to 3) side by side, each
+// with its current step very large and a small timeline; {off: true} brings back the
+// normal screen. A BroadcastChannel only reaches pages of the same browser on the same
+// origin: this works when the host page and this screen are tabs (or windows) of one
+// browser, the usual laptop with a projector as its second screen, not across devices.
+// What is posted has no hidden note, no hidden name and nobody's vote (replay.js).
 
 import {
   h, setChildren, region, resetRegion, codeFromPath, isValidCode, RoomSocket, bannerFor, syncClock,
@@ -26,6 +35,7 @@ import {
 import { decisionChart } from './chart.js';
 import { icon } from './icons.js';
 import { ballotsSent, euros, budgetResult } from './budget.js';
+import { mergeSteps, stepsUpTo, stepView, timelineItem, roundLine } from './replay.js';
 
 const app = document.getElementById('app');
 const code = codeFromPath();
@@ -49,6 +59,7 @@ const S = {
   revealTimer: null,
   revealNo: 0,
   revealOf: 0,
+  replay: null, // the facilitator's replay while "Toon op groot scherm" is on
 };
 let shell = null;
 let conn = null;
@@ -371,6 +382,20 @@ function fitBox(box) {
 function fitAll() {
   if (!shell) return;
   for (const box of shell.stage.querySelectorAll('.fit-box')) fitBox(box);
+  // A replay step with marked-up text (a proposal's changes) cannot be shortened: it is
+  // made a little smaller instead, at most to 7/8 (28 px at 1920×1080).
+  for (const box of shell.stage.querySelectorAll('.screen-replay-card')) {
+    const step = box.querySelector('.screen-replay-current');
+    if (!step || !overflows(box)) continue;
+    let lo = 0.875;
+    let hi = 1;
+    for (let i = 0; i < 5; i += 1) {
+      const mid = (lo + hi) / 2;
+      step.style.zoom = String(mid);
+      if (overflows(box)) hi = mid; else lo = mid;
+    }
+    step.style.zoom = String(lo);
+  }
   // A budget result (two outcomes and a table of every plan) is made smaller as a whole.
   const zoomed = shell.stage.querySelector('[data-fit-zoom]');
   if (zoomed && overflows(shell.stage)) {
@@ -700,6 +725,106 @@ function topBar(view, phase, rounds, lang) {
         h('p', null, view.locked ? [icon('lock'), ' ', t('screen.locked')] : [t('screen.joinLate'), ' ', h('span', { class: 'corner-code' }, code)])) : null));
 }
 
+// ---------------------------------------------------------------- replay (debrief)
+
+const REPLAY_TABLES = 3;
+
+/** Listen for the facilitator's replay (see the top of this file). */
+function listenReplay() {
+  if (typeof BroadcastChannel !== 'function') return;
+  const ch = new BroadcastChannel(`democreatie-replay-${code}`);
+  ch.addEventListener('message', (ev) => {
+    const m = ev.data;
+    if (!m || typeof m !== 'object' || m.type !== 'replay' || (m.room && m.room !== code)) return;
+    const was = !!S.replay;
+    if (m.off) {
+      S.replay = null;
+    } else if (Array.isArray(m.tables) && Array.isArray(m.selected)) {
+      S.replay = m;
+    } else {
+      return;
+    }
+    if (was !== !!S.replay) announce(S.replay ? t('replay.screenOn') : t('replay.screenOff'));
+    if (shell) { resetRegion(shell.top); resetRegion(shell.stage); }
+    render();
+  });
+  // A replay that is already on (this screen opened or reloaded) is sent again.
+  ch.postMessage({ hello: true });
+}
+
+function replayTop(R, merged, cursor) {
+  const lang = R.language || 'nl';
+  const n = merged.entries.length;
+  const entry = merged.entries[cursor];
+  return h('div', { class: 'screen-top is-replay', testid: 'replay-top', dataset: { cursor, total: n } },
+    h('div', { class: 'screen-titles' },
+      h('p', { class: 'kicker screen-replay-kicker' }, icon('history'), h('span', null, t('replay.screenKicker')), ' · ',
+        h('span', { lang }, (R.scenario && R.scenario.title) || '')),
+      h('h1', null, n ? t('replay.step', { i: cursor + 1, n }) : t('replay.screenKicker')),
+      entry ? h('p', { class: 'screen-prompt', lang }, roundLine(R.rounds, entry.step, 'replay.screenRound')) : null),
+    h('div', { class: 'screen-side' }, fullscreenButton()));
+}
+
+/** One table of the replay: its current step very large, then its steps so far, small. */
+function replayCard(R, tb, merged, cursor, lang, wide) {
+  const id = uid('screen-replay');
+  const { shown } = stepsUpTo(merged, tb.table, cursor);
+  const current = shown[shown.length - 1];
+  const fresh = current && current.at === cursor;
+  let step = null;
+  if (current && current.step.type === 'vote') {
+    // A vote as the big screen always shows a table's decision (the same compact block,
+    // short reasons, per-role bars when wide and the ballot was open).
+    step = decisionBlock({ table: tb.table, decision: current.step }, { wide, lang });
+  } else if (current) {
+    step = stepView(current.step, { lang, level: 3, rounds: R.rounds, showProposal: false });
+  }
+  if (step && current.step.type !== 'vote') {
+    // What may give way when a card is full: the round's prompt before the step's own
+    // text, which is shortened last (the timeline's oldest steps go first of all).
+    step.querySelectorAll('.replay-prompt').forEach((el) => { el.dataset.fitRank = '600'; });
+    step.querySelectorAll('p.replay-text, blockquote.replay-text').forEach((el) => {
+      if (el.classList.contains('replay-diff')) return;
+      el.dataset.fitText = '';
+      el.dataset.fitRank = '40';
+      el.dataset.fitMin = '140';
+    });
+  }
+  const older = shown.slice(0, -1);
+  return h('article', {
+    class: ['screen-card', 'fit-box', 'screen-replay-card'], testid: `screen-replay-${tb.table}`, 'aria-labelledby': id, dataset: { table: tb.table },
+  },
+  h('h2', { id, class: 'screen-card-head' }, t('table.n', { n: tb.table })),
+  current ? h('section', { class: 'screen-replay-current', testid: `screen-replay-current-${tb.table}`, dataset: { type: current.step.type, fresh: String(!!fresh) },
+    'aria-label': `${t('replay.current')}: ${t('table.n', { n: tb.table })}` },
+  h('p', { class: 'replay-when' }, icon(fresh ? 'next' : 'clock'), h('span', null, fresh ? t('replay.now') : t('replay.before'))),
+  step) : h('p', { class: 'screen-empty' }, t('replay.tableNotYet')),
+  older.length ? h('div', { class: 'screen-replay-timeline', dataset: { fitGroup: '' } },
+    h('h3', null, t('replay.timeline')),
+    h('ol', { class: 'replay-timeline', 'aria-label': t('replay.timelineLabel', { n: tb.table }), dataset: { fitList: 'replay.more' } },
+      // The newest last; the oldest make room first.
+      older.map((x, i) => h('li', { class: ['tl-item', `tl-${x.step.type}`], dataset: { type: x.step.type, fitRank: String(1000 + older.length - i) } },
+        timelineItem(x.step, { lang }))),
+      h('li', { class: 'fit-more-item' }, fitMore()))) : null);
+}
+
+function replayStage(R, merged, cursor, lang) {
+  const shown = (R.tables || []).filter((tb) => R.selected.includes(tb.table)).sort((a, b) => a.table - b.table).slice(0, REPLAY_TABLES);
+  return h('section', { class: 'screen-tables screen-replay', testid: 'screen-replay', 'aria-label': t('replay.title') },
+    h('div', { class: ['screen-grid', `cols-${Math.max(1, shown.length)}`] }, shown.map((tb) => replayCard(R, tb, merged, cursor, lang, shown.length === 1))));
+}
+
+function renderReplay() {
+  const R = S.replay;
+  const lang = R.language || 'nl';
+  app.dataset.replay = 'on';
+  const merged = mergeSteps(R.tables, R.selected);
+  const cursor = Math.max(0, Math.min(merged.entries.length - 1, Number(R.cursor) || 0));
+  region(shell.top, sig('replay', cursor, merged.entries.length, R.scenario, R.rounds), () => replayTop(R, merged, cursor));
+  const built = region(shell.stage, sig('replay', R, window.innerWidth, window.innerHeight), () => replayStage(R, merged, cursor, lang));
+  if (built) fitAll();
+}
+
 // ---------------------------------------------------------------- render
 
 function render() {
@@ -711,6 +836,11 @@ function render() {
     return;
   }
   if (!shell) buildShell();
+  if (S.replay) {
+    renderReplay();
+    return;
+  }
+  delete app.dataset.replay;
   const view = S.view;
   const phase = view.phase || { kind: 'lobby', index: -1 };
   const rounds = view.rounds || [];
@@ -758,6 +888,7 @@ function main() {
   }
   document.addEventListener('keydown', onKey);
   window.addEventListener('resize', onResize);
+  listenReplay();
   conn = new RoomSocket({
     session: () => (S.ended ? null : { type: 'watch', room: code }),
     onStatus: (s) => bannerFor(s),

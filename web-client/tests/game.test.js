@@ -382,7 +382,8 @@ describe('a whole game through the web client', { timeout: 600000 }, () => {
     const json = await get('json');
     assert.doesNotThrow(() => JSON.parse(json), 'the JSON report parses');
     const csv = await get('csv');
-    assert.equal(csv.split(/\r?\n/)[0].trim(), 'table,round,round_title,type,player_id,name,role,kind,text');
+    // Version 2 adds the `hidden` column last.
+    assert.equal(csv.split(/\r?\n/)[0].trim(), 'table,round,round_title,type,player_id,name,role,kind,text,hidden');
   });
 
   it('a player can leave a finished room for good', { timeout: 120000 }, async () => {

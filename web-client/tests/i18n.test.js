@@ -55,7 +55,7 @@ test('every literal key the code uses exists', () => {
   for (const f of fs.readdirSync(ROOT).filter((x) => x.endsWith('.html'))) {
     const src = fs.readFileSync(path.join(ROOT, f), 'utf8');
     // page.html is the shell of every page; the server fills in {{page}}.
-    const pages = ['index', 'host', 'join', 'screen', 'scenario'];
+    const pages = ['index', 'host', 'join', 'screen', 'scenario', 'report'];
     for (const m of src.matchAll(/data-i18n(?:-title)?="([^"]+)"/g)) {
       for (const p of pages) used.add(m[1].replace('{{page}}', p));
     }

@@ -331,11 +331,20 @@ describe('the phone and the first minute', { timeout: 900000 }, () => {
         await page.locator('[data-testid="my-vote"][data-choice="support"]').waitFor();
         await botsPlay(bots.page, room, 'support');
 
-        // On to the debrief: "Ik ben klaar", and the event card is not on top.
+        // On to the debrief: the case asks what you take home (a lesson note) and asks your
+        // role what it saw of the others; the note form first, then "Ik ben klaar"; the event
+        // card is not on top.
         await hostSends(bots.page, room, { type: 'next' }, 7);
         await atRound(page, 7);
         await page.getByTestId('decision').first().waitFor();
-        await assertFirstScreen(page, page.getByTestId('ready'), `debrief at ${w}`);
+        await assertFirstScreen(page, page.getByTestId('note-text'), `debrief at ${w}`);
+        assert.match(await page.locator('#panel-do').textContent(), /Je was (inwoner|ambtenaar|raadslid)/, 'the prompt for my role');
+        const lesson = `Ik neem mee: eerst luisteren naar de buren (${w})`;
+        await page.getByTestId('note-text').fill(lesson);
+        await page.getByTestId('note-submit').click();
+        // The sent note is in the table's notes (the "Tafel" tab, not open now).
+        await page.getByText(lesson).first().waitFor({ state: 'attached' });
+        await page.getByTestId('ready').waitFor();
         assert.equal(await page.locator('#panel-do [data-testid="event-card"]').count(), 0, 'no event card in the debrief round');
         await audit(page, `phone ${w}: debrief`);
         await shot(page, `phone-${w}-debrief`);

@@ -12,6 +12,8 @@
 //   tables.js     every table in full, with hide-note, hide-name and kick (moderation.js)
 //   ../budget.js  a budget round's count of ballots and, once closed, both outcomes
 //   reports.js    report downloads and deleting the room
+//   debrief.js    "Terugkijken" in a debrief round and after the game: each table's path
+//                 step by step, who was heard, the printable report, the big screen
 //
 // The panels share `ctx`: { code, S, conn, render, showEnded }.
 
@@ -26,6 +28,7 @@ import { renderControls, controlStatus, budgetCounted } from './controls.js';
 import { renderLobby } from './lobby.js';
 import { renderTables } from './tables.js';
 import { renderReports } from './reports.js';
+import { renderDebrief, stopDebrief } from './debrief.js';
 import { ballotsSent, renderBudgetResult } from '../budget.js';
 
 /** `opts.token`: a host token from the host link (it wins over a stored one). */
@@ -65,6 +68,7 @@ export function dashboard(app, code, opts = {}) {
   }
 
   function showEnded() {
+    stopDebrief(ctx);
     if (S.ended === 'replaced') {
       const again = h('button', { type: 'button', class: 'btn btn-primary', testid: 'resume-here' }, t('end.resumeHere'));
       again.addEventListener('click', () => { S.ended = null; shell = null; render(); conn.start(); });
@@ -121,6 +125,7 @@ export function dashboard(app, code, opts = {}) {
       room: mk('room-info', 'section', { 'aria-labelledby': 'room-heading' }),
       controls: mk('controls', 'section', { 'aria-labelledby': 'controls-heading' }),
       plan: mk('plan', 'section', { 'aria-labelledby': 'plan-heading' }),
+      replay: mk('replay', 'section', { 'aria-labelledby': 'replay-heading' }),
       lobby: mk('lobby', 'section', { 'aria-labelledby': 'lobby-heading' }),
       budgetCount: mk('budget-count', 'div'),
       budget: mk('budget-result', 'div'),
@@ -130,7 +135,7 @@ export function dashboard(app, code, opts = {}) {
     setChildren(app, shell.title, shell.storage,
       h('div', { class: 'dash' },
         h('div', { class: 'dash-side' }, shell.room, shell.controls, shell.plan, shell.reports),
-        h('div', { class: 'dash-main' }, shell.lobby, shell.budgetCount, shell.budget, shell.tables)));
+        h('div', { class: 'dash-main' }, shell.replay, shell.lobby, shell.budgetCount, shell.budget, shell.tables)));
     app.removeAttribute('aria-busy');
   }
 
@@ -160,6 +165,7 @@ export function dashboard(app, code, opts = {}) {
       h('h2', { id: 'plan-heading' }, t('host.plan')),
       roundPlan(rounds, phase.kind === 'finished' ? rounds.length : phase.index),
     ]);
+    renderDebrief(shell.replay, ctx, view, phase);
     renderLobby(shell.lobby, ctx, view, phase);
     const sent = ballotsSent(view);
     // Once counted (`reveal`), the ballots are gone: say so instead of "0 of n chose".
