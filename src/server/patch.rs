@@ -3,9 +3,14 @@
 //! table) from the previous frame's fields and the new ones, and once per player for `you`;
 //! no connection keeps a copy of its view, so memory grows with lenses, not connections.
 //!
-//! The diff is structural: objects key by key; arrays element by element, with elements
-//! past the old end added as `add …/-` (a new note is one small operation, never the whole
-//! list again) and elements past the new end removed from the back.
+//! The diff is structural, and works on the JSON text: objects key by key and arrays
+//! element by element, each compared as text first, so only what changed is looked into
+//! and nothing is parsed into values (a table's notes are compared as 150 short strings,
+//! not rebuilt as 150 objects). Elements past the old end are added as `add …/-` (a new
+//! note is one small operation, never the whole list again) and elements past the new end
+//! are removed from the back.
+
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -18,83 +23,127 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-fn op(out: &mut Vec<Value>, kind: &str, path: &str, value: Option<Value>) {
-    let mut o = serde_json::Map::new();
-    o.insert("op".into(), Value::String(kind.into()));
-    o.insert("path".into(), Value::String(path.into()));
-    if let Some(v) = value {
-        o.insert("value".into(), v);
+/// Operations as JSON text, joined with commas (the inside of the `ops` array).
+#[derive(Default)]
+pub struct Ops(String);
+
+impl Ops {
+    fn push(&mut self, kind: &str, path: &str, value: Option<&str>) {
+        if !self.0.is_empty() {
+            self.0.push(',');
+        }
+        let path = serde_json::to_string(path).expect("a string serialises");
+        match value {
+            Some(v) => self.0.push_str(&format!(r#"{{"op":"{kind}","path":{path},"value":{v}}}"#)),
+            None => self.0.push_str(&format!(r#"{{"op":"{kind}","path":{path}}}"#)),
+        }
     }
-    out.push(Value::Object(o));
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The inside of the `ops` array.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+
+    /// The operations as values (for tests).
+    pub fn values(&self) -> Vec<Value> {
+        serde_json::from_str(&format!("[{}]", self.0)).expect("operations are JSON")
+    }
+}
+
+fn kind(raw: &RawValue) -> u8 {
+    raw.get().bytes().find(|b| !b.is_ascii_whitespace()).unwrap_or(b'n')
 }
 
 /// The operations that turn `old` into `new`, at `path`.
-pub fn diff(old: &Value, new: &Value, path: &str, out: &mut Vec<Value>) {
-    match (old, new) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, va) in a {
+pub fn diff(old: &RawValue, new: &RawValue, path: &str, out: &mut Ops) {
+    if old.get() == new.get() {
+        return;
+    }
+    match (kind(old), kind(new)) {
+        (b'{', b'{') => {
+            let a: BTreeMap<String, Box<RawValue>> = serde_json::from_str(old.get()).expect("an object");
+            let b: BTreeMap<String, Box<RawValue>> = serde_json::from_str(new.get()).expect("an object");
+            for (k, va) in &a {
                 let p = format!("{path}/{}", escape(k));
                 match b.get(k) {
                     Some(vb) => diff(va, vb, &p, out),
-                    None => op(out, "remove", &p, None),
+                    None => out.push("remove", &p, None),
                 }
             }
-            for (k, vb) in b {
+            for (k, vb) in &b {
                 if !a.contains_key(k) {
-                    op(out, "add", &format!("{path}/{}", escape(k)), Some(vb.clone()));
+                    out.push("add", &format!("{path}/{}", escape(k)), Some(vb.get()));
                 }
             }
         }
-        (Value::Array(a), Value::Array(b)) => {
-            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
+        (b'[', b'[') => {
+            let a: Vec<Box<RawValue>> = serde_json::from_str(old.get()).expect("an array");
+            let b: Vec<Box<RawValue>> = serde_json::from_str(new.get()).expect("an array");
+            for (i, (va, vb)) in a.iter().zip(&b).enumerate() {
                 diff(va, vb, &format!("{path}/{i}"), out);
             }
             for vb in b.iter().skip(a.len()) {
-                op(out, "add", &format!("{path}/-"), Some(vb.clone()));
+                out.push("add", &format!("{path}/-"), Some(vb.get()));
             }
             for i in (b.len()..a.len()).rev() {
-                op(out, "remove", &format!("{path}/{i}"), None);
+                out.push("remove", &format!("{path}/{i}"), None);
             }
         }
-        _ if old == new => {}
-        _ => op(out, "replace", path, Some(new.clone())),
+        _ => {
+            // Numbers and strings that differ only in how they are written are equal.
+            let same = serde_json::from_str::<Value>(old.get()).ok() == serde_json::from_str::<Value>(new.get()).ok();
+            if !same {
+                out.push("replace", path, Some(new.get()));
+            }
+        }
     }
 }
 
-/// The operations between two frames, field by field: a field whose text is unchanged
-/// costs one string comparison. `skip` names fields left out (`you`, which is per player).
-/// `server_time` alone is no change: it is sent only with another operation.
+/// A lens's previous frame, as the fields of its text.
+#[derive(Default)]
+pub struct Prev {
+    fields: Fields,
+}
+
+impl Prev {
+    /// The operations from this frame to `new`, field by field (a field whose text is
+    /// unchanged costs one string comparison); then this frame becomes `new`. `skip` names
+    /// a field left out (`you`, which is per player). `server_time` alone is no change: it
+    /// is sent only with another operation.
+    pub fn advance(&mut self, new: &Fields, skip: &str) -> Ops {
+        let mut out = Ops::default();
+        let mut time = None;
+        for (k, vb) in new {
+            if k == skip {
+                continue;
+            }
+            match self.fields.iter().find(|(ka, _)| ka == k) {
+                Some((_, va)) if va.get() == vb.get() => {}
+                Some(_) if k == "server_time" => time = Some(vb),
+                Some((_, va)) => diff(va, vb, &format!("/{}", escape(k)), &mut out),
+                None => out.push("add", &format!("/{}", escape(k)), Some(vb.get())),
+            }
+        }
+        for (k, _) in &self.fields {
+            if k != skip && !new.iter().any(|(kb, _)| kb == k) {
+                out.push("remove", &format!("/{}", escape(k)), None);
+            }
+        }
+        if let (false, Some(vb)) = (out.is_empty(), time) {
+            out.push("replace", "/server_time", Some(vb.get()));
+        }
+        self.fields = new.clone();
+        out
+    }
+}
+
+/// The operations between two frames (see [`Prev::advance`]).
 pub fn diff_fields(old: &Fields, new: &Fields, skip: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut time = None;
-    for (k, vb) in new {
-        if k == skip {
-            continue;
-        }
-        match old.iter().find(|(ka, _)| ka == k) {
-            Some((_, va)) if va.get() == vb.get() => {}
-            Some((_, va)) if k == "server_time" => time = Some((va, vb)),
-            Some((_, va)) => {
-                let a: Value = serde_json::from_str(va.get()).expect("a frame field is JSON");
-                let b: Value = serde_json::from_str(vb.get()).expect("a frame field is JSON");
-                diff(&a, &b, &format!("/{}", escape(k)), &mut out);
-            }
-            None => {
-                let b: Value = serde_json::from_str(vb.get()).expect("a frame field is JSON");
-                op(&mut out, "add", &format!("/{}", escape(k)), Some(b));
-            }
-        }
-    }
-    for (k, _) in old {
-        if k != skip && !new.iter().any(|(kb, _)| kb == k) {
-            op(&mut out, "remove", &format!("/{}", escape(k)), None);
-        }
-    }
-    if let (false, Some((_, vb))) = (out.is_empty(), time) {
-        let b: Value = serde_json::from_str(vb.get()).expect("a frame field is JSON");
-        op(&mut out, "replace", "/server_time", Some(b));
-    }
-    out
+    Prev { fields: old.clone() }.advance(new, skip).values()
 }
 
 /// Applies operations as the web client does (used by the tests to check every patch).
@@ -143,17 +192,22 @@ mod tests {
 
     #[test]
     fn a_new_note_is_one_add_at_the_end() {
-        let old = json!({"tables": [{"notes": [{"text": "a"}], "proposal": null}], "server_time": "1"});
-        let new = json!({"tables": [{"notes": [{"text": "a"}, {"text": "b"}], "proposal": null}], "server_time": "2"});
-        let mut ops = Vec::new();
+        let old = raw(&json!({"tables": [{"notes": [{"text": "a"}], "proposal": null}], "server_time": "1"}));
+        let new =
+            raw(&json!({"tables": [{"notes": [{"text": "a"}, {"text": "b"}], "proposal": null}], "server_time": "2"}));
+        let mut ops = Ops::default();
         diff(&old, &new, "", &mut ops);
         assert_eq!(
-            ops,
+            ops.values(),
             [
                 json!({"op": "replace", "path": "/server_time", "value": "2"}),
                 json!({"op": "add", "path": "/tables/0/notes/-", "value": {"text": "b"}}),
             ]
         );
+    }
+
+    fn raw(v: &Value) -> Box<RawValue> {
+        serde_json::value::to_raw_value(v).unwrap()
     }
 
     fn fields(v: &Value) -> Fields {
@@ -198,10 +252,10 @@ mod tests {
         #[test]
         fn a_patch_turns_the_old_view_into_the_new_one(a in any_json(), b in any_json()) {
             let (old, new) = (json!({"v": a, "w": 1}), json!({"v": b}));
-            let mut ops = Vec::new();
-            diff(&old, &new, "", &mut ops);
+            let mut ops = Ops::default();
+            diff(&raw(&old), &raw(&new), "", &mut ops);
             let mut doc = old.clone();
-            apply(&mut doc, &ops).map_err(TestCaseError::fail)?;
+            apply(&mut doc, &ops.values()).map_err(TestCaseError::fail)?;
             prop_assert_eq!(doc, new);
         }
     }

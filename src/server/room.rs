@@ -276,7 +276,7 @@ struct Room {
     conns: HashMap<u64, (Arc<Conn>, Viewer, u64, Option<Lens>)>,
     /// Patches (version 2): the last frame of each lens a patched connection looks through,
     /// and the last `you` of each player with a patched connection.
-    prev_frames: HashMap<Lens, patch::Fields>,
+    prev_frames: HashMap<Lens, patch::Prev>,
     prev_you: HashMap<PlayerId, Box<RawValue>>,
     /// The languages connections asked for (version 2); the others get the room's.
     langs: HashMap<u64, Language>,
@@ -723,12 +723,9 @@ impl Room {
             let id = echo.as_ref().filter(|(c, _)| c == cid).map(|(_, v)| v.clone());
             if conn.wants_patches() {
                 let ops = lens_ops.entry(lens).or_insert_with(|| {
-                    let ops = match self.prev_frames.get(&lens) {
-                        Some(prev) => patch::diff_fields(prev, &frame.fields, "you"),
-                        None => Vec::new(),
-                    };
-                    self.prev_frames.insert(lens, frame.fields.clone());
-                    join_ops(&ops)
+                    // A lens seen for the first time gives no operations: its connections
+                    // are new and get a whole state.
+                    self.prev_frames.entry(lens).or_default().advance(&frame.fields, "you").into_inner()
                 });
                 let you = match viewer {
                     Viewer::Player(p) => Some(you_ops.entry(*p).or_insert_with(|| {
@@ -736,11 +733,9 @@ impl Room {
                         let ops = match self.prev_you.get(p) {
                             Some(prev) if prev.get() == now_you.get() => String::new(),
                             Some(prev) => {
-                                let mut out = Vec::new();
-                                let a: Value = serde_json::from_str(prev.get()).expect("a view is JSON");
-                                let b: Value = serde_json::from_str(now_you.get()).expect("a view is JSON");
-                                patch::diff(&a, &b, "/you", &mut out);
-                                join_ops(&out)
+                                let mut out = patch::Ops::default();
+                                patch::diff(prev, &now_you, "/you", &mut out);
+                                out.into_inner()
                             }
                             None => String::new(),
                         };
@@ -789,12 +784,6 @@ impl Room {
         }
         self.app.metrics.latency(received.elapsed().as_secs_f64());
     }
-}
-
-/// Operations as the inside of a JSON array (`{…},{…}`), empty for none.
-fn join_ops(ops: &[Value]) -> String {
-    let inner = serde_json::to_string(ops).expect("operations serialise");
-    inner[1..inner.len() - 1].to_string()
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {
