@@ -221,27 +221,29 @@ async fn guessing_codes_over_http_is_barred_but_a_valid_token_gets_through() {
     server.stop().await;
 }
 
+/// Starts the child under `ulimit -n 1024`, soft and hard, so it cannot raise it.
+fn open_files_1024(c: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe, so it may run between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            let limit = libc::rlimit { rlim_cur: 1024, rlim_max: 1024 };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}
+
 /// Under `ulimit -n 1024` (soft and hard, so the server cannot raise it), 1,009 sockets used
 /// to make `/healthz` and honest joins time out. Now the server keeps 256 files free: the
 /// sockets past its limit get `server_busy` at once, and HTTP still answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_low_open_file_limit_still_leaves_room_for_http() {
-    use std::os::unix::process::CommandExt;
     let data = temp_dir("nofile");
-    let (mut server, addr, log) = spawn_server_with(&data, &[], |c| {
-        // SAFETY: setrlimit is async-signal-safe, so it may run between fork and exec.
-        unsafe {
-            c.pre_exec(|| {
-                let limit = libc::rlimit { rlim_cur: 1024, rlim_max: 1024 };
-                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::last_os_error())
-                }
-            });
-        }
-    })
-    .await;
+    let (mut server, addr, log) = spawn_server_with(&data, &[], open_files_1024).await;
     assert!(log.iter().any(|l| l.contains("at most 768 WebSocket connections fit in 1024 open files")), "{log:?}");
     // From two addresses (one address may take at most three quarters of the places).
     let mut open = Vec::new();
@@ -439,23 +441,9 @@ fn closed_by_server(s: &tokio::net::TcpStream) -> bool {
 /// every half header, and every kept-alive connection left idle, is closed after 10 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slowloris_sockets_are_closed_and_everyone_else_still_gets_in() {
-    use std::os::unix::process::CommandExt;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let data = temp_dir("slowloris");
-    let (mut server, addr, _) = spawn_server_with(&data, &[], |c| {
-        // SAFETY: setrlimit is async-signal-safe, so it may run between fork and exec.
-        unsafe {
-            c.pre_exec(|| {
-                let limit = libc::rlimit { rlim_cur: 1024, rlim_max: 1024 };
-                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::last_os_error())
-                }
-            });
-        }
-    })
-    .await;
+    let (mut server, addr, _) = spawn_server_with(&data, &[], open_files_1024).await;
     // A kept-alive connection that got its answer and then says nothing.
     let mut idle = tcp_from("127.0.0.1", addr).await.unwrap();
     idle.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).await.unwrap();

@@ -54,24 +54,29 @@ impl Patched {
                 .unwrap()
                 .unwrap();
             let Message::Text(t) = m else { continue };
-            let v: Value = serde_json::from_str(&t).unwrap();
-            match v["type"].as_str() {
-                Some("state") => {
-                    self.view = v["view"].clone();
-                    self.rev = v["rev"].as_u64().unwrap();
-                }
-                Some("patch") => {
-                    assert_eq!(v["base"].as_u64(), Some(self.rev), "{}: a patch on another base", self.name);
-                    let ops = v["ops"].as_array().unwrap();
-                    democreatie::server::patch::apply(&mut self.view, ops).unwrap_or_else(|e| panic!("{e}: {v}"));
-                    self.ops.extend(ops.iter().cloned());
-                    self.rev = v["rev"].as_u64().unwrap();
-                    self.patches += 1;
-                }
-                _ => {}
-            }
-            return v;
+            return self.take(&t);
         }
+    }
+
+    /// A message received: a state becomes the view, a patch is applied to it.
+    fn take(&mut self, text: &str) -> Value {
+        let v: Value = serde_json::from_str(text).unwrap();
+        match v["type"].as_str() {
+            Some("state") => {
+                self.view = v["view"].clone();
+                self.rev = v["rev"].as_u64().unwrap();
+            }
+            Some("patch") => {
+                assert_eq!(v["base"].as_u64(), Some(self.rev), "{}: a patch on another base", self.name);
+                let ops = v["ops"].as_array().unwrap();
+                democreatie::server::patch::apply(&mut self.view, ops).unwrap_or_else(|e| panic!("{e}: {v}"));
+                self.ops.extend(ops.iter().cloned());
+                self.rev = v["rev"].as_u64().unwrap();
+                self.patches += 1;
+            }
+            _ => {}
+        }
+        v
     }
 
     /// Sends a command and waits for its answer (the message echoing its id).
@@ -105,22 +110,7 @@ impl Patched {
     async fn settle(&mut self) {
         while let Ok(Some(Ok(m))) = tokio::time::timeout(std::time::Duration::from_millis(30), self.ws.next()).await {
             if let Message::Text(t) = m {
-                let v: Value = serde_json::from_str(&t).unwrap();
-                match v["type"].as_str() {
-                    Some("state") => {
-                        self.view = v["view"].clone();
-                        self.rev = v["rev"].as_u64().unwrap();
-                    }
-                    Some("patch") => {
-                        assert_eq!(v["base"].as_u64(), Some(self.rev), "{}: a patch on another base", self.name);
-                        let ops = v["ops"].as_array().unwrap();
-                        democreatie::server::patch::apply(&mut self.view, ops).unwrap();
-                        self.ops.extend(ops.iter().cloned());
-                        self.rev = v["rev"].as_u64().unwrap();
-                        self.patches += 1;
-                    }
-                    _ => {}
-                }
+                self.take(&t);
             }
         }
     }

@@ -454,13 +454,18 @@ impl Room {
                 }
             }
             RoomMsg::Summary { reply } => {
-                let _ = reply.send(json!({
+                let mut summary = json!({
                     "room": self.code,
                     "scenario": {"id": self.game.scenario().id, "title": self.game.scenario().title},
                     "phase": {"kind": self.game.phase_kind(), "index": self.game.phase_index()},
                     "players": self.game.active_players(),
                     "locked": self.game.locked(),
-                }));
+                });
+                // Version 2 (#17): the join form is easy to read before joining, too.
+                if self.game.options().easy_read {
+                    summary["easy_read"] = json!(true);
+                }
+                let _ = reply.send(summary);
             }
             RoomMsg::Report { token, format, reply } => {
                 let r = if token_matches(&token, &self.host_hash) {

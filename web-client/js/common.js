@@ -171,6 +171,8 @@ export const KEYS = {
   player: (code) => `democreatie.player.${code}`,
   host: (code) => `democreatie.host.${code}`,
   joinUrl: (code) => `democreatie.joinurl.${code}`,
+  // A shared device's seats (device.js): [{player_id, token, name, color}].
+  device: (code) => `democreatie.device.${code}`,
   lang: 'democreatie.lang',
 };
 

@@ -50,6 +50,7 @@ const PATHS = {
   refresh: ['M20 11.5a8 8 0 1 1-2.4-5.7', 'M20 4v5h-5'],
   // Easy-read mode (issue #17): the switch "Makkelijk lezen" (a big and a small letter a).
   easy: ['M2.5 19.5 7.5 5l5 14.5', 'M4.2 14.5h6.6', 'M17.5 11.5a3 3 0 1 0 0 6a3 3 0 1 0 0-6z', 'M20.5 11v8.5'],
+  send: ['M3 11.5 21 3l-7.5 18-2.5-7.5z', 'M11 13.5 21 3'],
 };
 
 const FILLED = {

@@ -8,12 +8,12 @@ let typed = '';
 let error = '';
 
 function savedRooms() {
-  const prefix = KEYS.player('');
-  return storage.keys()
-    .filter((k) => k.startsWith(prefix))
-    .map((k) => k.slice(prefix.length))
-    .filter(isValidCode)
-    .sort();
+  // A phone's own seat, or the seats of a shared device (device.js).
+  const prefixes = [KEYS.player(''), KEYS.device('')];
+  const codes = storage.keys()
+    .flatMap((k) => prefixes.filter((p) => k.startsWith(p)).map((p) => k.slice(p.length)))
+    .filter(isValidCode);
+  return [...new Set(codes)].sort();
 }
 
 function render() {

@@ -3,7 +3,8 @@
 // Join form -> lobby -> role card and one screen per round kind -> decision
 // -> debrief -> finished. The player token is kept in localStorage
 // ("democreatie.player.CODE") so a reload, a sleeping phone or a dropped
-// network resumes the same seat.
+// network resumes the same seat. A tablet for several players keeps a seat per person
+// instead (device.js): then these screens show the seat that person picked.
 
 import {
   h, setChildren, region, resetRegion, storage, KEYS, codeFromPath, isValidCode, api,
@@ -17,6 +18,11 @@ import {
 } from './ui.js';
 import { icon } from './icons.js';
 import { ballotForm, ballotsSent, renderBudgetResult } from './budget.js';
+import { Device, playTogether, seatScope } from './device.js';
+import {
+  syncEasy, easyActive, et, easyIcon, easyNoteIcon, easyReadAloud, easySwitch, renderEasySwitch, easyRoundHead,
+  renderEasyNav, renderEasyMore, easyNotes, easyDecision, watchNotes, focusNewRound, easyHeadKey,
+} from './easy.js';
 
 const app = document.getElementById('app');
 const code = codeFromPath();
@@ -48,10 +54,11 @@ const S = {
 // Besides the token this phone keeps, per room: what the person typed and did not send
 // yet (a note, the proposal while it differs from the table's, a vote's condition or
 // reason), so that a reload or a dead battery loses nothing; and whether they have seen
-// their card (then a reload opens the round, not the card).
+// their card (then a reload opens the round, not the card). On a shared device (device.js)
+// the keys hold the player id of the seat on screen: "democreatie.draft.CODE.p3.note".
 const DRAFTS = ['note', 'proposal', 'vote'];
-const draftKey = (kind) => `democreatie.draft.${code}.${kind}`;
-const cardSeenKey = () => `democreatie.seen.${code}.card`;
+const draftKey = (kind) => `democreatie.draft.${code}.${seatScope(S.seat)}${kind}`;
+const cardSeenKey = () => `democreatie.seen.${code}.${seatScope(S.seat)}card`;
 
 function readDraft(kind) {
   const raw = storage.get(draftKey(kind));
@@ -70,6 +77,7 @@ function clearDraft(kind) {
 
 let conn = null;
 let shell = null; // the game's regions, built once per game mode
+let device = null; // the seats of a shared device (device.js), made in main()
 
 // ---------------------------------------------------------------- connection
 
@@ -225,6 +233,7 @@ function onState(view) {
   }
   if (S.doSeenIndex === null || S.tab === 'do') S.doSeenIndex = phase.index;
   if (phase.kind === 'finished') for (const kind of DRAFTS) clearDraft(kind);
+  const roundChanged = !first && S.lastPhaseIndex !== null && phase.index !== S.lastPhaseIndex;
   if (S.lastPhaseIndex !== null && phase.index !== S.lastPhaseIndex) {
     S.leaveConfirm = false;
     if (phase.kind === 'finished') announce(t('announce.finished'));
@@ -238,6 +247,9 @@ function onState(view) {
   }
   S.lastDecisionKey = dkey || S.lastDecisionKey || '';
   render(first);
+  // Issue #17: notes of others are announced in batches; a new round's title gets focus.
+  watchNotes(tb, S.playerId);
+  if (roundChanged) focusNewRound(S.tab);
 }
 
 // ---------------------------------------------------------------- page alert
@@ -267,6 +279,7 @@ function render(focusTop = false) {
     else if (S.mode === 'unknown') renderMessage('unknown', t('join.unknownTitle'), [t('join.unknownText', { code })]);
     else if (S.mode === 'form') renderForm();
     else if (S.mode === 'ended') renderEnded();
+    else if (S.mode === 'device') device.render(app); // "Wie ben jij?" and adding people
   }
   if (focusTop) {
     const h1 = app.querySelector('h1');
@@ -325,6 +338,7 @@ async function loadSummary() {
 
 function renderForm() {
   const sum = S.summary;
+  if (sum && sum.easy_read) syncEasy(sum); // (when the summary says so; see docs/inclusion.md)
   const finished = sum && sum.phase && sum.phase.kind === 'finished';
   if (finished) {
     renderMessage('finished', t('end.finishedTitle'), [t('end.finishedText')]);
@@ -352,6 +366,7 @@ function renderForm() {
   });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'join-submit' }, t('join.submit'));
   const form = h('form', { class: 'stack', novalidate: true, testid: 'join-form' },
+    easySwitch({ onChange: () => render() }),
     h('div', { class: 'field' },
       h('label', { for: 'join-name', class: 'label' }, t('join.nameLabel')),
       h('p', { id: 'join-name-hint', class: 'hint' }, t('join.nameHint', { max: maxName })),
@@ -387,7 +402,9 @@ function renderForm() {
       sum && sum.scenario && sum.scenario.title ? [' · ', h('span', null, sum.scenario.title)] : null),
     S.summaryError ? h('p', { class: 'notice' }, t('join.summaryError')) : null,
     sum && sum.locked ? h('p', { class: 'notice', testid: 'join-locked' }, t('join.locked')) : null,
-    h('section', { class: 'panel', 'aria-label': t('join.title') }, form));
+    h('section', { class: 'panel', 'aria-label': t('join.title') }, form),
+    // A tablet or laptop for several people (issue #17, device.js).
+    playTogether(() => device.begin(S.form)));
 }
 
 // ---------------------------------------------------------------- game
@@ -423,9 +440,11 @@ function buildShell() {
     event: mk('event'),
     table: mk('table'),
     leave: mk('leave'),
+    easyMore: mk('easy-more-region'), // easy read: the other screens as buttons (issue #17)
+    easySwitch: mk('easy-switch-region'), // the switch "Makkelijk lezen"
   };
-  setChildren(shell.panels.do, shell.round, shell.action, shell.tableProgress, shell.help, shell.proposal, shell.eventNow,
-    shell.decision, shell.budget, shell.notes, shell.lobby, shell.others);
+  setChildren(shell.panels.do, shell.round, shell.action, shell.tableProgress, shell.easyMore, shell.help, shell.proposal, shell.eventNow,
+    shell.decision, shell.budget, shell.notes, shell.lobby, shell.others, shell.easySwitch);
   setChildren(shell.panels.card, shell.card);
   // The table's event card first: a new one is why the "Casus" tab says "nieuw".
   setChildren(shell.panels.case, shell.event, shell.caseText);
@@ -474,6 +493,13 @@ function renderNav(view, phase, you) {
   if (S.tab === 'case') S.caseSeenEvent = eventKey;
   const newEvent = !!eventKey && eventKey !== S.caseSeenEvent && (phase.kind === 'discussion' || phase.kind === 'proposal');
   const keys = TAB_KEYS.filter((k) => k !== 'card' || hasCard);
+  S.newEvent = newEvent;
+  if (easyActive()) {
+    // Easy read (issue #17): one screen at a time, no tabs (easy.js).
+    renderEasyNav({ nav: shell.nav, panels: shell.panels, tab: S.tab, shown, isNew, cardFirst: storage.get(cardSeenKey()) !== 'seen', onBack: toRound });
+    app.dataset.tab = shown ? S.tab : '';
+    return;
+  }
   region(shell.nav, sig(shown, S.tab, isNew, newEvent, you && you.role, you && you.table, hasCard), () => {
     if (!shown) return null;
     const label = {
@@ -518,6 +544,7 @@ function renderGame() {
   const me = tb ? (tb.players || []).find((p) => p.player_id === S.playerId) : null;
   const myName = (you && you.name) || names.get(S.playerId) || '';
   const inLobby = phase.kind === 'lobby';
+  const easy = syncEasy(view);
 
   app.dataset.phaseKind = phase.kind;
   app.dataset.phaseIndex = String(phase.index);
@@ -596,8 +623,9 @@ function renderGame() {
   });
 
   // Decision of my table.
-  region(shell.decision, sig(tb && tb.decision, phase.kind, [...names]), () => {
+  region(shell.decision, sig(tb && tb.decision, phase.kind, [...names], easy), () => {
     if (!tb || !tb.decision) return null;
+    if (easy) return easyDecision(tb.decision, { names, lang });
     const earlier = phase.kind === 'vote' || phase.kind === 'proposal';
     return h('section', { class: 'panel', 'aria-labelledby': 'decision-heading' },
       h('h2', { id: 'decision-heading' }, earlier && !tb.decision.reached ? t('decision.previous') : t('decision.title')),
@@ -612,8 +640,12 @@ function renderGame() {
 
   // Notes of the table (discussion rounds, and afterwards for reference).
   const showNotes = tb && (phase.kind === 'discussion' || (tb.notes || []).length > 0);
-  region(shell.notes, sig(showNotes, tb && tb.notes, phase.index, [...names]), () => {
+  region(shell.notes, sig(showNotes, tb && tb.notes, phase.index, [...names], easy), () => {
     if (!showNotes) return null;
+    if (easy) {
+      const takesNotes = phase.kind === 'discussion' || (phase.notes || []).length > 0;
+      return easyNotes(tb.notes, { names, hiddenNames: hiddenNamesOf(view), currentIndex: phase.index, lang, takesNotes });
+    }
     return h('details', { class: 'panel panel-details', open: phase.kind === 'discussion' || null, 'data-keep': `notes-${phase.kind === 'discussion'}` },
       h('summary', null, h('h2', { class: 'summary-heading' }, t('notes.title', { n: (tb.notes || []).length }))),
       notesView(tb.notes, { names, hiddenNames: hiddenNamesOf(view), rounds: view.rounds, currentIndex: phase.index, lang, headingLevel: 3 }));
@@ -636,14 +668,16 @@ function renderGame() {
 
   // Lobby.
   const selfOnline = !conn || conn.status === 'online';
-  region(shell.lobby, sig(phase.kind, view.lobby, myName, selfOnline), () => {
+  region(shell.lobby, sig(phase.kind, view.lobby, myName, selfOnline, !!S.seat), () => {
     if (phase.kind !== 'lobby') return null;
     const lobby = view.lobby || [];
-    return h('section', { class: 'panel', 'aria-labelledby': 'lobby-heading', testid: 'lobby' },
+    return [h('section', { class: 'panel', 'aria-labelledby': 'lobby-heading', testid: 'lobby' },
       h('h2', { id: 'lobby-heading' }, t('lobby.who', { n: lobby.length })),
       h('ul', { class: 'people' }, lobby.map((p) => h('li', { class: 'person', dataset: { playerId: p.player_id } },
         personName(p, { lang, suffix: p.player_id === S.playerId ? ` (${t('player.you')})` : '' }),
-        connBadge(p.player_id === S.playerId ? p.connected && selfOnline : p.connected)))));
+        connBadge(p.player_id === S.playerId ? p.connected && selfOnline : p.connected))))),
+    // Others join on this device too: this player becomes its first seat (device.js).
+    S.seat ? null : playTogether(() => device.adopt({ conn, token: S.token, player_id: S.playerId, name: myName }))];
   });
 
   // The case: in the lobby under the people, in a round in its own tab.
@@ -679,6 +713,11 @@ function renderGame() {
 
   // Leave.
   region(shell.leave, sig(S.leaveConfirm), () => leaveView());
+
+  // Easy read (issue #17): the card, the case and the table as buttons under the action;
+  // the switch at the end of the round's screen.
+  renderEasyMore(shell.easyMore, { phase, you, newEvent: !!S.newEvent, select: (k) => selectTab(k) });
+  renderEasySwitch(shell.easySwitch, { onChange: () => { resetAll(); render(); } });
 }
 
 /**
@@ -712,7 +751,8 @@ function readMore(key, children, { lines = 3, more = t('phone.readMore'), testid
 }
 
 function renderRoundHead(view, phase, you, lang) {
-  region(shell.round, sig(phase, you && you.prompt, (view.rounds || []).length), () => {
+  region(shell.round, sig(phase, you && you.prompt, (view.rounds || []).length, easyHeadKey(view, phase, you)), () => {
+    if (easyActive()) return easyRoundHead({ view, phase, you, lang });
     if (phase.kind === 'lobby') {
       return [h('h2', { id: 'round-title' }, t('lobby.title')),
         h('p', { class: 'lead' }, t('lobby.text', { name: (you && you.name) || namesOf(view).get(S.playerId) || '' }))];
@@ -792,7 +832,7 @@ function noSeat() {
 }
 
 function sitOut(why) {
-  return h('p', { class: 'notice', testid: 'sit-out', dataset: { why } }, t(`round.sitOut.${why}`));
+  return h('p', { class: 'notice', testid: 'sit-out', dataset: { why } }, et(`round.sitOut.${why}`));
 }
 
 function readyView(me) {
@@ -831,7 +871,7 @@ function noteForm(phase) {
   const max = limit('note');
   const draft = readDraft('note');
   const { field, input: text, take } = textField({
-    id: 'note-text', label: t('notes.textLabel'), hint: t('notes.textHint', { max }), max, rows: 3, value: draft || '',
+    id: 'note-text', label: et('notes.textLabel'), hint: et('notes.textHint', { max }), max, rows: 3, value: draft || '',
   });
   hintLast(field);
   if (draft) status.set(t('phone.draftKept'));
@@ -841,17 +881,17 @@ function noteForm(phase) {
   });
   const kindField = kinds.length > 1
     ? h('fieldset', { class: 'field options' },
-      h('legend', { class: 'label' }, t('notes.kindLegend')),
+      h('legend', { class: 'label' }, et('notes.kindLegend')),
       h('div', { class: 'option-grid option-grid-2 note-kinds' }, kinds.map((k, i) => {
         const id = `note-kind-${k}`;
         return h('label', { class: 'option', for: id },
           h('input', { type: 'radio', name: 'note-kind', id, value: k, testid: id, checked: i === 0,
             on: { change: () => { chosen = k; } } }),
-          h('span', { class: 'option-body' }, h('span', null, noteKindName(k)),
+          h('span', { class: 'option-body' }, h('span', { class: 'option-word' }, easyNoteIcon(k), noteKindName(k)),
             h('span', { class: 'option-hint' }, t(`note.hint.${k}`))));
       })))
-    : h('p', { class: 'label', testid: `note-kind-${kinds[0]}` }, t('notes.kindOnly', { kind: noteKindName(kinds[0]) }));
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'note-submit' }, t('notes.submit'));
+    : h('p', { class: 'label', testid: `note-kind-${kinds[0]}` }, easyNoteIcon(kinds[0]), t('notes.kindOnly', { kind: noteKindName(kinds[0]) }));
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'note-submit' }, easyIcon('send'), h('span', null, et('notes.submit')));
   const form = h('form', { class: 'panel stack action-form', novalidate: true, testid: 'note-form', 'aria-label': t('notes.add') },
     field,
     kindField,
@@ -879,7 +919,7 @@ function noteForm(phase) {
 
 function proposalReadOnlyNote(proposers) {
   return h('p', { class: 'notice', testid: 'proposal-not-yours' },
-    t('proposal.onlyRoles', { roles: proposers.map(roleName).join(', ') }));
+    et('proposal.onlyRoles', { roles: proposers.map(roleName).join(', ') }));
 }
 
 /** The table's proposal text as this phone last heard it. */
@@ -905,7 +945,7 @@ function proposalEditor(tb, phase) {
     S.proposalVersion = Number.isInteger(draft.version) ? draft.version : S.proposalVersion;
   }
   const { field, input: text, take } = textField({
-    id: 'proposal-text', label: t('proposal.label'), hint: t('proposal.hint'), max: limit('proposal'), rows: 4,
+    id: 'proposal-text', label: et('proposal.label'), hint: et('proposal.hint'), max: limit('proposal'), rows: 4,
     value: restore ? draft.text : current,
   });
   hintLast(field);
@@ -918,7 +958,7 @@ function proposalEditor(tb, phase) {
       clearDraft('proposal');
     }
   });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'proposal-submit' }, t('proposal.submit'));
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'proposal-submit' }, easyIcon('pen'), h('span', null, et('proposal.submit')));
   const form = h('form', { class: 'panel stack action-form', novalidate: true, testid: 'proposal-form', 'aria-label': t('proposal.write') },
     field,
     changed, conflict, submit, status);
@@ -1029,12 +1069,12 @@ function voteForm(view, you, tb, phase, lang) {
   // A condition or a reason is as long as a note may be.
   const max = limit('note');
   const cond = textField({
-    id: 'vote-condition', label: t('vote.conditionLabel'), hint: t('vote.conditionHint', { max }), max, rows: 2,
+    id: 'vote-condition', label: et('vote.conditionLabel'), hint: et('vote.conditionHint', { max }), max, rows: 2,
     value: (kept && typeof kept.condition === 'string' ? kept.condition : (current && current.condition)) || '',
     required: false, empty: t('vote.needCondition'), hidden: chosen !== 'support_if',
   });
   const reason = textField({
-    id: 'vote-reason', label: t('vote.reasonLabel'), hint: t('vote.reasonHint', { max }), max, rows: 2,
+    id: 'vote-reason', label: et('vote.reasonLabel'), hint: et('vote.reasonHint', { max }), max, rows: 2,
     value: (kept && typeof kept.reason === 'string' ? kept.reason : (current && current.reason)) || '',
     required: false, empty: t('vote.needReason'), hidden: chosen !== 'object',
   });
@@ -1045,7 +1085,7 @@ function voteForm(view, you, tb, phase, lang) {
   const condField = cond.field;
   const reasonField = reason.field;
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'vote-submit' },
-    current ? t('vote.change') : t('vote.submit'));
+    easyIcon('ballot'), h('span', null, current ? et('vote.change') : et('vote.submit')));
   const options = CHOICES.map((c) => {
     const id = `vote-${c}`;
     return h('label', { class: ['option', 'option-choice', `choice-${c}`], for: id },
@@ -1056,7 +1096,7 @@ function voteForm(view, you, tb, phase, lang) {
           reasonField.hidden = c !== 'object';
           keep();
         } } }),
-      h('span', { class: 'option-body' }, choiceBadge(c), h('span', { class: 'option-hint' }, t(`vote.hint.${c}`))));
+      h('span', { class: 'option-body' }, choiceBadge(c), h('span', { class: 'option-hint' }, et(`vote.hint.${c}`))));
   });
   const p = tb.proposal;
   const form = h('form', { class: 'panel stack action-form', novalidate: true, testid: 'vote-form', 'aria-label': t('vote.title') },
@@ -1065,9 +1105,10 @@ function voteForm(view, you, tb, phase, lang) {
       readMore(`vote-proposal-${phase.index}`,
         h('p', { class: 'proposal-text' }, h('strong', null, t('phone.voteOn')), ' ',
           h('span', { class: 'text-block', lang, testid: 'proposal-current' }, p.text)),
-        { lines: 3, more: t('phone.proposalAll'), testid: 'vote-proposal-text' })),
+        { lines: 3, more: t('phone.proposalAll'), testid: 'vote-proposal-text' }),
+      easyReadAloud(() => p.text, lang, t('read.proposal'))),
     h('fieldset', { class: 'field options' },
-      h('legend', { class: 'label' }, t('vote.legend')),
+      h('legend', { class: 'label' }, et('vote.legend')),
       h('div', { class: 'option-grid vote-choices' }, options)),
     condField, reasonField, submit, status,
     // The rule with this table's numbers, not fractions.
@@ -1089,7 +1130,7 @@ function voteForm(view, you, tb, phase, lang) {
       await conn.request(msg);
       clearDraft('vote');
       status.set(t('vote.saved'));
-      submit.textContent = t('vote.change');
+      setChildren(submit, easyIcon('ballot'), h('span', null, et('vote.change')));
     } catch (err) {
       status.set(errorText(err), true);
     } finally {
@@ -1156,10 +1197,20 @@ function resetAll() {
 
 async function main() {
   initI18n();
+  syncEasy(null);
   onLangChange(() => { resetAll(); render(); });
   if (!code || !isValidCode(code)) {
     S.mode = 'invalid';
     render();
+    return;
+  }
+  // A shared device (issue #17): every seat it keeps resumes, and "Wie ben jij?" comes first.
+  device = new Device({
+    code, S, render, onMessage, onStatus, loadSummary,
+    setConn: (c) => { conn = c; },
+  });
+  if (device.load()) {
+    device.start();
     return;
   }
   S.token = storage.get(KEYS.player(code));

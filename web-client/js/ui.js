@@ -70,7 +70,7 @@ export function textBlock(text, { lang, cls = '', tag = 'p', testid } = {}) {
 let speaking = null; // the button whose text is being read
 
 function stopSpeaking() {
-  if (window.speechSynthesis) window.speechSynthesis.cancel();
+  try { if (window.speechSynthesis) window.speechSynthesis.cancel(); } catch { /* nothing to stop */ }
   if (speaking) setSpeakButton(speaking, false);
   speaking = null;
 }
@@ -79,6 +79,19 @@ function setSpeakButton(btn, on) {
   btn.setAttribute('aria-pressed', on ? 'true' : 'false');
   btn.replaceChildren(icon(on ? 'stop' : 'speaker'),
     h('span', null, on ? t('read.stop') : t('read.start')));
+}
+
+/**
+ * The voice for a language ("nl-NL"): one of exactly that language, else one whose
+ * language starts the same ("nl", "nl-BE"), else none (the browser's default voice then
+ * reads it). Voices load late in some browsers; an empty list simply gives none.
+ */
+function pickVoice(tag) {
+  let voices = [];
+  try { voices = window.speechSynthesis.getVoices() || []; } catch { return null; }
+  const norm = (v) => String(v.lang || '').replace('_', '-').toLowerCase();
+  const want = tag.toLowerCase();
+  return voices.find((v) => norm(v) === want) || voices.find((v) => norm(v).startsWith(want.slice(0, 2))) || null;
 }
 
 /**
@@ -101,14 +114,21 @@ export function readAloudButton(getText, lang, label) {
     stopSpeaking();
     const u = new SpeechSynthesisUtterance(String(getText() || ''));
     u.lang = speechLang(lang);
-    const voice = window.speechSynthesis.getVoices().find((v) => v.lang && v.lang.replace('_', '-').startsWith(u.lang.slice(0, 2)));
+    const voice = pickVoice(u.lang);
     if (voice) u.voice = voice;
-    u.rate = 0.95;
+    // A little slower in easy-read mode (issue #17).
+    u.rate = document.body.classList.contains('easy-read') ? 0.85 : 0.95;
     u.addEventListener('end', () => { if (speaking === btn) { setSpeakButton(btn, false); speaking = null; } });
     u.addEventListener('error', () => { if (speaking === btn) { setSpeakButton(btn, false); speaking = null; } });
     speaking = btn;
     setSpeakButton(btn, true);
-    window.speechSynthesis.speak(u);
+    try {
+      window.speechSynthesis.speak(u);
+    } catch {
+      // A browser that says it can speak but cannot: the button stays usable.
+      setSpeakButton(btn, false);
+      speaking = null;
+    }
   });
   return btn;
 }

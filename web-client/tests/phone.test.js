@@ -11,72 +11,11 @@
 const { describe, it, before, after } = require('node:test');
 const {
   assert, BASE_URL, launch, newPage, newPhone, audit, shot, waitPhase,
+  createRoom, openSockets, hostSends, botsPlay,
 } = require('./helpers');
 
 const SIZES = [{ width: 360, height: 640 }, { width: 320, height: 568 }];
 const BOTS = ['Bo', 'Cas', 'Dewi'];
-
-async function createRoom(scenario) {
-  const res = await fetch(`${BASE_URL}/api/rooms`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ scenario, options: { tables: 1 } }),
-  });
-  assert.equal(res.status, 201, `a ${scenario} room is made`);
-  return res.json();
-}
-
-/** In the bots page: the facilitator and the participants of `room` as sockets (window.R[room]). */
-async function openSockets(page, room, hostToken, names) {
-  await page.evaluate(async ({ room: code, token, names: people }) => {
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-    const open = (first) => new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const c = { ws, view: null, errors: [], nextId: 1 };
-      c.send = (msg) => ws.send(JSON.stringify({ ...msg, id: c.nextId++ }));
-      ws.onmessage = (e) => {
-        const m = JSON.parse(e.data);
-        if (m.type === 'hello') ws.send(JSON.stringify(first));
-        else if (m.type === 'welcome') resolve(c);
-        else if (m.type === 'state') c.view = m.view;
-        else if (m.type === 'error') { c.errors.push(m.code); if (!c.view) reject(new Error(m.message)); }
-      };
-      ws.onerror = () => reject(new Error('a socket failed'));
-    });
-    window.R = window.R || {};
-    const players = [];
-    for (const name of people) players.push(await open({ type: 'join', room: code, name }));
-    window.R[code] = { host: await open({ type: 'host', room: code, host_token: token }), players };
-  }, { room, token: hostToken, names });
-}
-
-/** The facilitator sends `msg`; resolves once the host's view shows phase `expect` (when given). */
-async function hostSends(page, room, msg, expect) {
-  await page.evaluate(({ room: code, msg: m }) => window.R[code].host.send(m), { room, msg });
-  if (expect !== undefined) {
-    await page.waitForFunction(({ room: code, index }) => {
-      const v = window.R[code].host.view;
-      return v && v.phase && v.phase.index === index;
-    }, { room, index: expect });
-  }
-}
-
-/** Every participant socket does what `what` says for the current round. */
-async function botsPlay(page, room, what) {
-  await page.evaluate(({ room: code, what: w }) => {
-    for (const p of window.R[code].players) {
-      const v = p.view;
-      if (!v || !v.you) continue;
-      if (w === 'ready') p.send({ type: 'ready' });
-      if (w === 'support') p.send({ type: 'vote', choice: 'support' });
-      if (w === 'object') p.send({ type: 'vote', choice: 'object', reason: 'Het is te duur voor het park.' });
-      if (w === 'propose' && v.phase.proposers && v.phase.proposers.includes(v.you.role)) {
-        p.send({ type: 'propose', text: 'De jongeren ontwerpen de baan mee. De gemeente regelt het onderhoud tien jaar lang.' });
-        return;
-      }
-    }
-  }, { room, what });
-}
 
 /** Scroll to the top and wait until the page has laid itself out (two frames). */
 async function settle(page) {

@@ -1,7 +1,7 @@
 // host/options.js: the room's options on the setup page: number of tables,
 // perspective swap, automatic advance, the room's language and (PROTOCOL.md,
 // version 2) notes on the big screen, showing a table's result as soon as everyone
-// there voted, and a secret ballot. Changing an option only changes `o`; it is read
+// there voted, a secret ballot and easy read on every phone (issue #17). Changing an option only changes `o`; it is read
 // when the room is made.
 
 import { h } from '../common.js';
@@ -39,6 +39,7 @@ export function optionsPanel(o, { secretDefault = false } = {}) {
     check('opt-auto', 'auto', 'setup.auto', 'setup.autoHint'),
     check('opt-auto-reveal', 'autoReveal', 'setup.autoReveal', 'setup.autoRevealHint'),
     check('opt-screen-notes', 'screenNotes', 'setup.screenNotes', 'setup.screenNotesHint'),
+    check('opt-easy-read', 'easyRead', 'setup.easyRead', 'setup.easyReadHint'),
     h('div', { class: 'field check-field' },
       h('label', { class: 'option', for: 'opt-secret' },
         h('input', { type: 'checkbox', id: 'opt-secret', testid: 'opt-secret', checked: o.secret === null ? !!secretDefault : o.secret,
@@ -59,5 +60,7 @@ export function roomOptions(o) {
   if (o.secret === true || o.secret === false) options.secret_ballot = o.secret;
   if (o.tables) options.tables = Number(o.tables);
   if (o.language) options.language = o.language;
+  // Easy read on every phone (issue #17); sent only when chosen.
+  if (o.easyRead) options.easy_read = true;
   return options;
 }
