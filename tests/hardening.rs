@@ -9,22 +9,8 @@ use serde_json::{Value, json};
 use support::*;
 
 async fn post(addr: std::net::SocketAddr, path: &str, content_type: Option<&str>, body: &str) -> (u16, Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut req =
-        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
-    if let Some(t) = content_type {
-        req.push_str(&format!("Content-Type: {t}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
-    (status, serde_json::from_str(body.trim()).unwrap_or(Value::Null))
+    let kind = content_type.map(|t| format!("\r\nContent-Type: {t}")).unwrap_or_default();
+    raw(addr, &format!("POST {path} HTTP/1.1\r\nHost: {addr}{kind}"), body).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
