@@ -7,6 +7,11 @@ use clap::{Parser, Subcommand};
 
 use democreatie::scenario::{self, Library};
 
+// mimalloc instead of glibc malloc: glibc's per-thread arenas keep freed memory, and the
+// server's RSS per idle connection was the figure to bring down (docs/performance.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "democreatie", version, about = "Play the DemoCreatiespel online: a workshop server for facilitators")]
 #[command(args_conflicts_with_subcommands = true)]
