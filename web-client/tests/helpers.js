@@ -191,7 +191,61 @@ async function botsPlay(page, room, what) {
   }, { room, what });
 }
 
+/**
+ * The facilitator and the participants of `room` ({room, host_token}) as WebSockets in
+ * `page` (window.R), each `send` a promise of its answer: window.R = {host, players, send,
+ * byTable (the players by table, in table order), next (advance and wait until every
+ * participant is in round `index`)}.
+ */
+async function openAnsweredSockets(page, room, names) {
+  await page.goto(`${BASE_URL}/`);
+  await page.evaluate(async ({ code, token, people }) => {
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+    const open = (first) => new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const c = { ws, view: null, nextId: 1, pending: new Map() };
+      ws.onmessage = (e) => {
+        const m = JSON.parse(e.data);
+        if (m.type === 'hello') ws.send(JSON.stringify(first));
+        else if (m.type === 'welcome') resolve(c);
+        if (m.type === 'state') c.view = m.view;
+        if (m.id !== undefined && c.pending.has(m.id)) {
+          const p = c.pending.get(m.id);
+          c.pending.delete(m.id);
+          if (m.type === 'error') p.reject(new Error(`${p.type}: ${m.code} ${m.message}`)); else p.resolve(m);
+        } else if (m.type === 'error' && !c.view) reject(new Error(m.message));
+      };
+      ws.onerror = () => reject(new Error('a socket failed'));
+    });
+    const send = (c, msg) => new Promise((resolve, reject) => {
+      const id = c.nextId++;
+      c.pending.set(id, { resolve, reject, type: msg.type });
+      c.ws.send(JSON.stringify({ ...msg, id }));
+    });
+    const host = await open({ type: 'host', room: code, host_token: token });
+    const players = [];
+    for (const name of people) players.push(await open({ type: 'join', room: code, name }));
+    const byTable = () => {
+      const map = new Map();
+      for (const p of players) {
+        const k = p.view.you.table;
+        if (!map.has(k)) map.set(k, []);
+        map.get(k).push(p);
+      }
+      return [...map.entries()].sort((a, b) => a[0] - b[0]);
+    };
+    // `next` and wait until every participant is in round `index`.
+    const next = async (index) => {
+      await send(host, { type: 'next' });
+      for (let i = 0; i < 200 && !players.every((p) => p.view.phase.index === index); i += 1) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    window.R = { host, players, send, byTable, next };
+  }, { code: room.room, token: room.host_token, people: names });
+}
+
 module.exports = {
   assert, BASE_URL, SHOT_DIR, PHONE, launch, watch, newPage, newPhone, audit, shot, check320, waitPhase, phaseOf,
-  assertNoInjectedMarkup, createRoom, openSockets, hostSends, botsPlay,
+  assertNoInjectedMarkup, createRoom, openSockets, hostSends, botsPlay, openAnsweredSockets,
 };

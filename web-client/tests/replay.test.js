@@ -17,6 +17,7 @@ const { describe, it, before, after } = require('node:test');
 const path = require('node:path');
 const {
   assert, BASE_URL, SHOT_DIR, launch, newPage, watch, audit, shot, check320,
+  openAnsweredSockets,
 } = require('./helpers');
 
 const HIDDEN = 'Deze notitie is ongepast en moet weg';
@@ -35,55 +36,6 @@ async function createRoom(tables, options = {}) {
   });
   assert.ok(res.ok, `POST /api/rooms answered ${res.status}`);
   return res.json();
-}
-
-/** The facilitator and the participants as WebSockets in `page` (window.R). */
-async function openSockets(page, room, names) {
-  await page.goto(`${BASE_URL}/`);
-  await page.evaluate(async ({ code, token, people }) => {
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-    const open = (first) => new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const c = { ws, view: null, nextId: 1, pending: new Map() };
-      ws.onmessage = (e) => {
-        const m = JSON.parse(e.data);
-        if (m.type === 'hello') ws.send(JSON.stringify(first));
-        else if (m.type === 'welcome') resolve(c);
-        if (m.type === 'state') c.view = m.view;
-        if (m.id !== undefined && c.pending.has(m.id)) {
-          const p = c.pending.get(m.id);
-          c.pending.delete(m.id);
-          if (m.type === 'error') p.reject(new Error(`${p.type}: ${m.code} ${m.message}`)); else p.resolve(m);
-        } else if (m.type === 'error' && !c.view) reject(new Error(m.message));
-      };
-      ws.onerror = () => reject(new Error('a socket failed'));
-    });
-    const send = (c, msg) => new Promise((resolve, reject) => {
-      const id = c.nextId++;
-      c.pending.set(id, { resolve, reject, type: msg.type });
-      c.ws.send(JSON.stringify({ ...msg, id }));
-    });
-    const host = await open({ type: 'host', room: code, host_token: token });
-    const players = [];
-    for (const name of people) players.push(await open({ type: 'join', room: code, name }));
-    const byTable = () => {
-      const map = new Map();
-      for (const p of players) {
-        const k = p.view.you.table;
-        if (!map.has(k)) map.set(k, []);
-        map.get(k).push(p);
-      }
-      return [...map.entries()].sort((a, b) => a[0] - b[0]);
-    };
-    // `next` and wait until every participant is in round `index`.
-    const next = async (index) => {
-      await send(host, { type: 'next' });
-      for (let i = 0; i < 200 && !players.every((p) => p.view.phase.index === index); i += 1) {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    };
-    window.R = { host, players, send, byTable, next };
-  }, { code: room.room, token: room.host_token, people: names });
 }
 
 /** Give the host token to a context (the facilitator's own browser) and open its dashboard. */
@@ -141,7 +93,7 @@ describe('looking back: replay, big screen and report', { timeout: 300000 }, () 
   });
 
   it('a room with two tables plays into the debrief', async () => {
-    await openSockets(bots, room, ['Anna', 'Bram', 'Cas', 'Dewi', 'Eva', 'Fleur', 'Gijs', 'Hanna']);
+    await openAnsweredSockets(bots, room, ['Anna', 'Bram', 'Cas', 'Dewi', 'Eva', 'Fleur', 'Gijs', 'Hanna']);
     const res = await bots.evaluate(async ({ hidden, v1, v2, condition, objection, lesson }) => {
       const { host: h, send, byTable, next } = window.R;
       await send(h, { type: 'start' });
@@ -426,7 +378,7 @@ describe('looking back: replay, big screen and report', { timeout: 300000 }, () 
   it('a secret ballot: the replay\'s vote step names nobody', async () => {
     const secret = await createRoom(1, { secret_ballot: true });
     const sockets = (await newPage(browser, 'sockets-secret', problems)).page;
-    await openSockets(sockets, secret, ['Iris', 'Joep', 'Kees']);
+    await openAnsweredSockets(sockets, secret, ['Iris', 'Joep', 'Kees']);
     await sockets.evaluate(async () => {
       const { host: h, send, players, next } = window.R;
       await send(h, { type: 'start' });

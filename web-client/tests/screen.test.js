@@ -12,7 +12,7 @@
 // With 8 tables the screen pages through the tables by itself ("Tafels 1–4 van 8").
 
 const { describe, it, before, after } = require('node:test');
-const { assert, BASE_URL, launch, newPage, audit, shot } = require('./helpers');
+const { assert, BASE_URL, launch, newPage, audit, shot, openAnsweredSockets } = require('./helpers');
 
 const SIZES = [{ width: 1920, height: 1080 }, { width: 1280, height: 720 }];
 const NAMES = ['Anna', 'Bram', 'Cas', 'Dewi', 'Eva', 'Fatima', 'Gijs', 'Henk', 'Ilse', 'Jayden', 'Karim', 'Lotte',
@@ -36,49 +36,6 @@ async function createRoom(tables, options = { screen_notes: true, auto_reveal: t
   const room = await res.json();
   assert.match(room.room, /^[A-Z]{5}$/);
   return room;
-}
-
-/** Open the facilitator and `names.length` participants as WebSockets in `page` (window.R). */
-async function openSockets(page, room, names) {
-  await page.goto(`${BASE_URL}/`);
-  await page.evaluate(async ({ code, token, people }) => {
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-    const open = (first) => new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const c = { ws, view: null, nextId: 1, pending: new Map() };
-      ws.onmessage = (e) => {
-        const m = JSON.parse(e.data);
-        if (m.type === 'hello') ws.send(JSON.stringify(first));
-        else if (m.type === 'welcome') resolve(c);
-        if (m.type === 'state') c.view = m.view;
-        if (m.id !== undefined && c.pending.has(m.id)) {
-          const p = c.pending.get(m.id);
-          c.pending.delete(m.id);
-          if (m.type === 'error') p.reject(new Error(`${p.type}: ${m.code} ${m.message}`)); else p.resolve(m);
-        } else if (m.type === 'error' && !c.view) reject(new Error(m.message));
-      };
-      ws.onerror = () => reject(new Error('a socket failed'));
-    });
-    const send = (c, msg) => new Promise((resolve, reject) => {
-      const id = c.nextId++;
-      c.pending.set(id, { resolve, reject, type: msg.type });
-      c.ws.send(JSON.stringify({ ...msg, id }));
-    });
-    const host = await open({ type: 'host', room: code, host_token: token });
-    const players = [];
-    for (const name of people) players.push(await open({ type: 'join', room: code, name }));
-    window.R = { host, players, send };
-    // Helpers for the steps below.
-    window.R.byTable = () => {
-      const map = new Map();
-      for (const p of window.R.players) {
-        const k = p.view.you.table;
-        if (!map.has(k)) map.set(k, []);
-        map.get(k).push(p);
-      }
-      return [...map.entries()].sort((a, b) => a[0] - b[0]);
-    };
-  }, { code: room.room, token: room.host_token, people: names });
 }
 
 async function host(bots, msg) {
@@ -179,7 +136,7 @@ function playRoom(T) {
 
     it('lobby: the code, the address and the QR code, and names arriving live', async () => {
       for (const s of screens) await s.page.getByTestId('room-code').filter({ hasText: room.room }).waitFor();
-      await openSockets(bots, room, NAMES.slice(0, 4 * T));
+      await openAnsweredSockets(bots, room, NAMES.slice(0, 4 * T));
       for (const s of screens) {
         await s.page.getByTestId('screen-count').filter({ hasText: String(4 * T) }).waitFor();
         assert.match(await s.page.getByTestId('join-address').textContent(), /\/join$/);
@@ -402,7 +359,7 @@ describe('the big screen with 8 tables pages through them', { timeout: 120000 },
     const bots = (await newPage(browser, 'sockets', problems)).page;
     const { page } = await newPage(browser, 'screen-8', problems, { viewport: SIZES[0] });
     await page.goto(`${BASE_URL}/screen/${room.room}?interval=3`);
-    await openSockets(bots, room, NAMES.slice(0, 24));
+    await openAnsweredSockets(bots, room, NAMES.slice(0, 24));
     await page.getByTestId('screen-count').filter({ hasText: '24' }).waitFor();
     await host(bots, { type: 'start' });
     await page.locator('[data-testid="phase"][data-phase-index="0"]').waitFor({ state: 'attached' });
@@ -437,7 +394,7 @@ describe('without screen_notes and with a secret ballot', { timeout: 120000 }, (
     const bots = (await newPage(browser, 'sockets', problems)).page;
     const { page } = await newPage(browser, 'screen-secret', problems, { viewport: SIZES[0] });
     await page.goto(`${BASE_URL}/screen/${room.room}?interval=120`);
-    await openSockets(bots, room, NAMES.slice(0, 4));
+    await openAnsweredSockets(bots, room, NAMES.slice(0, 4));
     await page.getByTestId('screen-count').filter({ hasText: '4' }).waitFor();
     await host(bots, { type: 'start' });
     await host(bots, { type: 'next' });
