@@ -1,15 +1,18 @@
 //! `store`: the event log and room records, so that a crash or restart loses nothing.
 //! Every accepted command is appended (and committed) before anyone sees its effect; a
 //! room comes back by replaying its log on the scenario text and seed it was created with.
-//! The game never sees the store: rooms talk to it through the small [`Store`] trait, so a
-//! PostgreSQL store can sit beside SQLite later.
+//! The game never sees the store: rooms talk to it through the small [`Store`] trait, with
+//! two implementations: SQLite (embedded, the default) and PostgreSQL (`--database-url`,
+//! for several nodes, which also holds each room's ownership lease).
 
+mod postgres;
 mod replay;
 mod sqlite;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
+pub use postgres::{Claim, Notice, PostgresStore};
 pub use replay::{Replayed, replay, replay_with};
 pub use sqlite::{SqliteReader, SqliteStore};
 
@@ -21,6 +24,8 @@ pub enum StoreError {
     Unusable { file: String, reason: String },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
     #[error("stored data is damaged: {0}")]
     Damaged(String),
     #[error("the store has shut down")]
@@ -89,4 +94,8 @@ pub trait Store: Send + Sync + 'static {
     fn load_room(&self, code: &str) -> Ack<Option<StoredRoom>>;
     /// Whether a code is taken (by any stored room).
     fn code_taken(&self, code: &str) -> Ack<bool>;
+    /// Where the data is, for messages that name it (a file, or a database without its password).
+    fn name(&self) -> String;
+    /// Finishes pending writes and lets go of the data (at shutdown); blocking.
+    fn close(&self) {}
 }

@@ -559,4 +559,10 @@ impl Store for SqliteStore {
     fn code_taken(&self, code: &str) -> Ack<bool> {
         self.send(|a| Request::CodeTaken(code.to_string(), a))
     }
+    fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+    fn close(&self) {
+        SqliteStore::close(self);
+    }
 }

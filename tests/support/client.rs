@@ -30,7 +30,19 @@ pub async fn start(name: &str) -> Running {
 pub async fn start_with(name: &str, tweak: impl FnOnce(&mut Config)) -> Running {
     let mut c = Config::for_test("127.0.0.1:0", temp_dir(name));
     tweak(&mut c);
+    // The suite's PostgreSQL pass: every server on a database of its own (per data folder,
+    // so a server started again on the same folder finds its rooms).
+    if c.database_url.is_none() {
+        c.database_url = test_database(&c.data_dir).await;
+    }
     server::start(c).await.expect("the server starts")
+}
+
+/// How many commands of `kind` ("vote", "approve", ...) the server's store holds for a room,
+/// asked of the store itself, so the same test holds for SQLite and PostgreSQL.
+pub async fn stored_commands(server: &Running, code: &str, kind: &str) -> usize {
+    let room = server.app.store.load_room(code).await.unwrap().unwrap().expect("the room is stored");
+    room.log.iter().filter(|e| e.command.kind() == kind).count()
 }
 
 pub fn http(addr: std::net::SocketAddr) -> String {
@@ -114,6 +126,17 @@ impl Client {
     pub async fn connect(addr: std::net::SocketAddr) -> Client {
         let (ws, _) = connect_async(format!("ws://{addr}/ws")).await.expect("ws connects");
         Client::greeted(ws).await
+    }
+
+    /// Connects to a WebSocket URL (a proxy's `/ws?room=CODE`, say); an error instead of a
+    /// panic when nothing answers or the handshake fails, for clients that retry.
+    pub async fn connect_to(url: &str) -> Result<Client, String> {
+        let (ws, _) = connect_async(url).await.map_err(|e| e.to_string())?;
+        let mut c = Client { ws, log: Vec::new(), view: Value::Null, closed: None };
+        match c.try_recv(WAIT).await {
+            Some(hello) if hello["type"] == "hello" => Ok(c),
+            other => Err(format!("no hello: {other:?}")),
+        }
     }
 
     /// A client whose socket takes in at most a few KiB before the server must wait: a
@@ -287,4 +310,88 @@ impl Client {
     pub fn all_text(&self) -> String {
         self.log.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("\n")
     }
+}
+
+/// PostgreSQL for tests: the cluster in `DEMOCREATIE_TEST_DATABASE_URL` (scripts/test.sh
+/// starts one for its PostgreSQL pass), or a throwaway cluster of this test's own, started
+/// by scripts/pg-throwaway.sh and stopped when dropped.
+pub struct Postgres {
+    pub url: String,
+    dir: Option<PathBuf>,
+}
+
+impl Postgres {
+    pub fn start() -> Postgres {
+        if let Ok(url) = std::env::var("DEMOCREATIE_TEST_DATABASE_URL") {
+            return Postgres { url, dir: None };
+        }
+        Postgres::start_own()
+    }
+
+    /// A throwaway cluster of this test's own, always (a test that stops it for a while).
+    pub fn start_own() -> Postgres {
+        let dir = temp_dir("pg");
+        let url = String::from_utf8(pg_throwaway("start", &dir).stdout).unwrap().trim().to_string();
+        Postgres { url, dir: Some(dir) }
+    }
+
+    /// Stops the cluster for a while (an outage); `up` starts it again on the same port.
+    pub fn down(&self) {
+        pg_throwaway("down", self.dir.as_ref().expect("a cluster of this test's own"));
+    }
+
+    pub fn up(&self) {
+        pg_throwaway("up", self.dir.as_ref().expect("a cluster of this test's own"));
+    }
+
+    /// A database of its own for `dir` (the same folder gives the same database, so a
+    /// restarted server finds its rooms); answers its URL.
+    pub async fn database_for(&self, dir: &std::path::Path) -> String {
+        database_for(&self.url, dir).await
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            pg_throwaway("stop", dir);
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Runs scripts/pg-throwaway.sh (the same script scripts/test.sh uses) and checks it worked.
+fn pg_throwaway(what: &str, dir: &std::path::Path) -> std::process::Output {
+    let out = std::process::Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-throwaway.sh"))
+        .arg(what)
+        .arg(dir)
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "pg-throwaway.sh {what}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Creates (once) a database named after `dir` in the cluster at `base`; answers its URL.
+pub async fn database_for(base: &str, dir: &std::path::Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    dir.hash(&mut h);
+    let name = format!("t_{:016x}", h.finish());
+    let (client, connection) = tokio_postgres::connect(base, tokio_postgres::NoTls).await.expect("PostgreSQL answers");
+    let task = tokio::spawn(connection);
+    if let Err(e) = client.batch_execute(&format!("CREATE DATABASE {name}")).await {
+        assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE), "{e}");
+    }
+    drop(client);
+    let _ = task.await;
+    let (root, _) = base.rsplit_once('/').expect("a URL with a database");
+    format!("{root}/{name}")
+}
+
+/// The PostgreSQL database the tests' servers use, when `DEMOCREATIE_TEST_DATABASE_URL` is
+/// set (the suite's PostgreSQL pass), for the data folder `dir`; `None`: SQLite.
+pub async fn test_database(dir: &std::path::Path) -> Option<String> {
+    let base = std::env::var("DEMOCREATIE_TEST_DATABASE_URL").ok()?;
+    Some(database_for(&base, dir).await)
 }

@@ -71,6 +71,11 @@ mod process {
             .env("RUST_LOG", "info")
             .stderr(Stdio::piped())
             .stdout(Stdio::null());
+        // The suite's PostgreSQL pass: the real binary on a database of its own per folder.
+        let own = extra.contains(&"--database-url");
+        if let Some(url) = super::test_database(data).await.filter(|_| !own) {
+            command.arg("--database-url").arg(url);
+        }
         tweak(&mut command);
         let mut child = command.spawn().expect("the binary starts");
         let stderr = child.stderr.take().unwrap();
