@@ -246,21 +246,16 @@ async fn a_secret_budget_round_keeps_no_ballot_and_no_counts_per_role() {
     for t in v["tables"].as_array().unwrap() {
         assert!(t["players"].as_array().unwrap().iter().all(|s| s.get("voted").is_none()));
     }
-    let stored = |data: &std::path::Path, code: &str| -> i64 {
-        let conn = rusqlite::Connection::open(data.join("democreatie.sqlite3")).unwrap();
-        conn.query_row(
-            "SELECT count(*) FROM commands WHERE room = ?1 AND json_extract(command, '$.type') = 'approve'",
-            [code],
-            |r| r.get(0),
-        )
-        .unwrap()
-    };
-    assert_eq!(stored(&data, &room.code), 2, "an open ballot is stored like any command");
+    assert_eq!(stored_commands(&server, &room.code, "approve").await, 2, "an open ballot is stored like any command");
     let v = room.host.ok(json!({"type": "next"})).await;
     let r = &v["budgets"][0];
     assert_eq!(r["voters"], 2);
     assert!(r["projects"].as_array().unwrap().iter().all(|p| p.get("by_role").is_none()), "{r}");
-    assert_eq!(stored(&data, &room.code), 0, "a closed secret ballot leaves no ballot in the database");
+    assert_eq!(
+        stored_commands(&server, &room.code, "approve").await,
+        0,
+        "a closed secret ballot leaves no ballot in the database"
+    );
     let auth = format!("Bearer {}", room.host_token);
     let (_, csv, _) =
         request(addr, "GET", &format!("/api/rooms/{}/report.csv", room.code), &[("Authorization", &auth)], "").await;

@@ -181,16 +181,8 @@ async fn a_secret_auto_revealed_table_keeps_no_vote_and_shows_no_counts_per_role
     let d = decision(&v, 0);
     assert!(d.get("by_role").is_none() && d.get("votes").is_none());
     assert!(d["reasons"].as_array().unwrap().iter().all(|r| r["code"] != "min_support_per_role"));
-    let conn = rusqlite::Connection::open(data.join("democreatie.sqlite3")).unwrap();
-    let votes: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM commands WHERE room = ?1 AND json_extract(command, '$.type') = 'vote'",
-            [&room.code],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let votes = stored_commands(&server, &room.code, "vote").await;
     assert_eq!(votes, 0, "not even the vote that completed the table is stored as a vote");
-    drop(conn);
     let code = room.code.clone();
     drop(room);
     server.stop().await;

@@ -412,11 +412,12 @@ async fn http_answers_as_the_protocol_says() {
     assert!(head.contains("content-security-policy: default-src 'self'; script-src 'self'"));
     assert!(head.contains("x-content-type-options: nosniff") && head.contains("referrer-policy"));
     assert_eq!(request(addr, "GET", "/join/aeiou", &[], "").await.0, 404);
+    // (A screen first: with several nodes a room is in memory once a session opened it.)
+    let mut screen = Client::watch(addr, &code).await;
     let (s, metrics) = get(addr, "/metrics").await;
     assert_eq!(s, 200);
     assert!(metrics.contains("democreatie_rooms 1") && metrics.contains("democreatie_broadcast_seconds_bucket"));
     // Delete: sockets get unknown_room and close; the room is gone.
-    let mut screen = Client::watch(addr, &code).await;
     assert_eq!(request(addr, "DELETE", &format!("/api/rooms/{code}"), &[], "").await.0, 401);
     assert_eq!(request(addr, "DELETE", &format!("/api/rooms/{code}"), &[("Authorization", &auth)], "").await.0, 204);
     screen.expect_error("unknown_room").await;

@@ -323,7 +323,7 @@ async fn a_room_listed_twice_still_runs_once() {
     let stored = app.store.load_room(&code).await.unwrap().unwrap().unwrap();
     let first = app.rooms.get(&code).unwrap().id();
     for _ in 0..3 {
-        let h = democreatie::server::directory::list(&app, &stored).expect("the room replays");
+        let h = democreatie::server::directory::list(&app, &stored, false).expect("the room replays");
         assert_eq!(h.id(), first, "a second task was started for the room");
     }
     assert_eq!(app.metrics.room_tasks.get(), 1);

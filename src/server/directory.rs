@@ -30,7 +30,7 @@ pub async fn recover(app: &Arc<App>) {
     for room in rooms {
         match room {
             Ok(stored) => {
-                if list(app, &stored).is_some() {
+                if list(app, &stored, false).is_some() {
                     served += 1;
                 }
             }
@@ -43,24 +43,35 @@ pub async fn recover(app: &Arc<App>) {
 }
 
 fn store_name(app: &App) -> String {
-    app.config.data_dir.join("democreatie.sqlite3").display().to_string()
+    app.store.name()
 }
 
-/// The room with this code: in memory, or brought back from the store (a finished room
-/// that left memory while idle stays reachable for resume, host, watch and reports until
-/// it is purged).
+/// The room with this code for an HTTP request: in memory, or brought back from the store
+/// (a finished room that left memory while idle stays reachable for reports until it is
+/// purged). With several nodes, a room this node does not serve is answered by a replica
+/// replayed from PostgreSQL for this request only: HTTP may reach any node.
 pub async fn find(app: &Arc<App>, code: &str) -> Option<RoomHandle> {
     if let Some(h) = app.rooms.get(code) {
         return Some(h.clone());
     }
     let stored = app.store.load_room(code).await.ok()?.ok()??;
-    list(app, &stored)
+    list(app, &stored, app.cluster.is_some())
+}
+
+/// The room with this code for a WebSocket session: as [`find`], except that with several
+/// nodes this node claims the room first (and serves it from then on).
+pub async fn open(app: &Arc<App>, code: &str) -> Result<Option<RoomHandle>, super::cluster::Unavailable> {
+    match &app.cluster {
+        Some(cluster) => cluster.claim(app, code).await,
+        None => Ok(find(app, code).await),
+    }
 }
 
 /// Replays a stored room and lists it, unless another request listed it meanwhile (then
 /// that room is the one). A room whose log stops replaying is served read-only, as it was
-/// up to there, and the failure is logged by name.
-pub fn list(app: &Arc<App>, stored: &StoredRoom) -> Option<RoomHandle> {
+/// up to there, and the failure is logged by name. A `replica` (several nodes: a room
+/// another node may serve) is started for one request and never listed.
+pub fn list(app: &Arc<App>, stored: &StoredRoom, replica: bool) -> Option<RoomHandle> {
     let code = &stored.record.code;
     let r = match replay(stored) {
         Ok(r) => r,
@@ -72,7 +83,7 @@ pub fn list(app: &Arc<App>, stored: &StoredRoom) -> Option<RoomHandle> {
     if let Some(why) = &r.failure {
         error!(room = %code, "room {code} in {} is served read-only: {why}", store_name(app));
     }
-    if r.game.is_finished() && stored.record.finished_ms.is_none() {
+    if r.game.is_finished() && stored.record.finished_ms.is_none() && !replica {
         // The finish was logged but not marked (the store failed in between): mark it now.
         drop(app.store.finish(code, r.last_ms));
     }
@@ -83,7 +94,11 @@ pub fn list(app: &Arc<App>, stored: &StoredRoom) -> Option<RoomHandle> {
         last_ms: r.last_ms,
         host_hash: stored.record.host_token_hash.clone(),
         read_only: r.failure,
+        replica,
     };
+    if replica {
+        return Some(super::room::spawn(app.clone(), code.to_string(), start));
+    }
     Some(spawn_once(app, code, start))
 }
 
@@ -149,8 +164,12 @@ pub async fn create(
         last_ms: now_ms(),
         host_hash: hash_token(&host_token),
         read_only: None,
+        replica: false,
     };
-    spawn_once(app, &code, start);
+    // Several nodes: the room is served by the node its first session reaches.
+    if app.cluster.is_none() {
+        spawn_once(app, &code, start);
+    }
     info!(room = %code, "room created");
     Ok((code, host_token))
 }

@@ -24,7 +24,7 @@ pub const MAX_BODY: usize = 256 * 1024;
 
 pub fn router(app: Arc<App>) -> Router {
     let router = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/scenarios", get(list_scenarios))
         .route("/api/scenarios/problems", get(scenario_problems))
@@ -95,6 +95,17 @@ fn not_found() -> Response {
 
 /// `/metrics` with `--metrics-token` needs that token; without it, only this machine may
 /// read it (a Prometheus on the same host, or an SSH tunnel).
+/// `ok`, or (several nodes) 503 while PostgreSQL does not answer this node: a proxy's
+/// health check then sends the rooms' sessions to a node that can serve them.
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    match &app.cluster {
+        Some(c) if !c.healthy.load(std::sync::atomic::Ordering::Relaxed) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "postgres unreachable").into_response()
+        }
+        _ => "ok".into_response(),
+    }
+}
+
 async fn metrics(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
@@ -302,7 +313,13 @@ async fn create_room(
         },
         _ => return bad("Give either `scenario` (an id) or `scenario_toml` (a text)."),
     };
-    if app.rooms.len() >= app.config.max_rooms {
+    // Several nodes: a new room is in no node's memory yet, so the limit counts the live
+    // rooms in PostgreSQL (every node's), not this node's rooms.
+    let rooms = match &app.cluster {
+        Some(c) => c.store.live_rooms().await.unwrap_or(0),
+        None => app.rooms.len(),
+    };
+    if rooms >= app.config.max_rooms {
         return fail(StatusCode::SERVICE_UNAVAILABLE, "server_busy", "The server has as many rooms as it may hold.");
     }
     match super::directory::create(&app, scenario, &source, options).await {

@@ -1,6 +1,7 @@
 //! `server`: the HTTP API, the WebSocket sessions and the room actors. Each room's game
 //! lives in one task ([`room`]); the directory of room handles is the only shared map.
 
+pub mod cluster;
 pub mod directory;
 pub mod edge;
 mod fds;
@@ -32,7 +33,7 @@ pub use tokens::{hash_token, token_matches};
 pub use ws::{Incoming, decode};
 
 use crate::scenario::Library;
-use crate::store::{SqliteStore, Store};
+use crate::store::{PostgresStore, SqliteStore, Store};
 
 /// How `democreatie serve` is configured; every flag is also an environment variable.
 #[derive(clap::Args, Debug, Clone)]
@@ -66,7 +67,7 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Version 2: when given, `/metrics` needs `Authorization: Bearer TOKEN`; without it,
     /// `/metrics` answers only requests from this machine (loopback).
-    #[arg(long, env = "DEMOCREATIE_METRICS_TOKEN")]
+    #[arg(long, env = "DEMOCREATIE_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
     /// Version 2: most WebSocket connections from one address at once (0: no limit). A
     /// workshop behind one NAT address has one connection per phone, screen and host.
@@ -91,6 +92,21 @@ pub struct Config {
     /// `localhost`, `127.0.0.1` and `::1` always.
     #[arg(long, env = "DEMOCREATIE_ALLOWED_HOSTS", value_delimiter = ',', num_args = 1..)]
     pub allowed_hosts: Vec<String>,
+    /// Version 2: PostgreSQL instead of SQLite (postgres://USER:PASSWORD@HOST:PORT/DATABASE),
+    /// so several nodes can share the rooms (see docs/deployment.md).
+    #[arg(long, env = "DEMOCREATIE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// With --database-url: seconds a node's claim on a room lasts unless renewed (renewed
+    /// every fifth of it). A room whose node died moves to another node after this.
+    #[arg(long, env = "DEMOCREATIE_LEASE_SECONDS", default_value_t = 5.0, value_parser = lease_seconds)]
+    pub lease_seconds: f64,
+}
+
+fn lease_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (1.0..=300.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a number of seconds from 1 to 300")),
+    }
 }
 
 impl Config {
@@ -113,6 +129,8 @@ impl Config {
             facilitator_keys: None,
             trusted_proxy: Vec::new(),
             allowed_hosts: Vec::new(),
+            database_url: None,
+            lease_seconds: 5.0,
         }
     }
 }
@@ -123,6 +141,8 @@ pub struct App {
     pub library: RwLock<Arc<Library>>,
     pub rooms: DashMap<String, RoomHandle>,
     pub store: Arc<dyn Store>,
+    /// Several nodes on PostgreSQL: leases and notices (`None` with SQLite).
+    pub cluster: Option<Arc<cluster::Cluster>>,
     pub metrics: Metrics,
     pub connections: AtomicUsize,
     /// Failed session attempts per address (guessing codes or tokens).
@@ -149,7 +169,7 @@ pub struct Running {
     pub app: Arc<App>,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
 }
 
 impl Running {
@@ -157,6 +177,11 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.shutdown.send(());
         let _ = self.task.await;
+        // Several nodes: the rooms this node served move to the next node a session reaches
+        // at once, without waiting out the leases (a rolling restart).
+        if let Some(cluster) = &self.app.cluster {
+            cluster.release_all().await;
+        }
         let store = self.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
     }
@@ -197,7 +222,14 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
         None => None,
         Some(file) => Some(read_keys(file).map_err(StartError::Keys)?),
     };
-    let store = Arc::new(SqliteStore::open(&config.data_dir)?);
+    let (store, cluster): (Arc<dyn Store>, _) = match &config.database_url {
+        Some(url) => {
+            let lease = Duration::from_secs_f64(config.lease_seconds);
+            let pg = PostgresStore::open(url, lease).await?;
+            (pg.clone(), Some(Arc::new(cluster::Cluster { store: pg, lease, healthy: true.into() })))
+        }
+        None => (Arc::new(SqliteStore::open(&config.data_dir)?), None),
+    };
     let listener = TcpListener::bind(&config.addr)
         .await
         .map_err(|e| StartError::Listen { addr: config.addr.clone(), reason: e.to_string() })?;
@@ -238,6 +270,7 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
         library: RwLock::new(Arc::new(library)),
         rooms: DashMap::new(),
         store: store.clone(),
+        cluster: cluster.clone(),
         metrics: Metrics::default(),
         connections: AtomicUsize::new(0),
         addresses: ws::AddressLimits::new(config.rooms_per_address_per_hour, config.max_connections_per_address),
@@ -251,7 +284,11 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
             config.max_connections_per_address,
         )),
     });
-    directory::recover(&app).await;
+    match cluster {
+        // Several nodes: a room is claimed by the node its first session reaches, not here.
+        Some(cluster) => cluster::spawn(app.clone(), cluster),
+        None => directory::recover(&app).await,
+    }
     spawn_housekeeping(app.clone(), folder_at_load);
     let router = http::router(app.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

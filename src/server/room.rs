@@ -103,7 +103,19 @@ impl RoomHandle {
 
     /// Deletes the room and everything stored about it, for the host.
     pub async fn delete(&self, token: String) -> Result<(), Refusal> {
-        self.ask(|reply| RoomMsg::Delete { token, reply }).await.unwrap_or(Err(Refusal::Gone))
+        self.ask(|reply| RoomMsg::Delete { token: Some(token), reply }).await.unwrap_or(Err(Refusal::Gone))
+    }
+
+    /// The room was deleted through another node (which checked the host token): close its
+    /// sessions and stop.
+    pub async fn deleted_elsewhere(&self) {
+        let _ = self.ask(|reply| RoomMsg::Delete { token: None, reply }).await;
+    }
+
+    /// Another node serves the room from now on (several nodes): close every session with
+    /// 1012 "service restart", so clients reconnect through the proxy, and stop.
+    pub async fn hand_over(&self) {
+        let _ = self.tx.send(RoomMsg::HandOver).await;
     }
 }
 
@@ -168,10 +180,12 @@ enum RoomMsg {
         format: String,
         reply: oneshot::Sender<Result<(String, String), Refusal>>,
     },
+    /// `token: None`: already checked by another node.
     Delete {
-        token: String,
+        token: Option<String>,
         reply: oneshot::Sender<Result<(), Refusal>>,
     },
+    HandOver,
     IsHost {
         token: String,
         reply: oneshot::Sender<Result<(), Refusal>>,
@@ -228,6 +242,9 @@ pub struct Start {
     pub host_hash: String,
     /// Why the room is read-only (its log stopped replaying), if it is.
     pub read_only: Option<String>,
+    /// A copy that answers one HTTP request on a node that does not own the room (several
+    /// nodes): it never writes on its own (no idle end, no auto-advance) and holds no lease.
+    pub replica: bool,
 }
 
 /// Starts a room's task; the caller lists the handle in the directory.
@@ -252,6 +269,7 @@ pub fn spawn(app: Arc<App>, code: String, start: Start) -> RoomHandle {
         seq: start.seq,
         last_activity: start.last_ms.max(now_ms()),
         read_only: start.read_only,
+        replica: start.replica,
         storage_down: false,
         retry_system_at: None,
     };
@@ -286,6 +304,7 @@ struct Room {
     last_activity: i64,
     /// Why the room takes no commands, when its log stopped replaying.
     read_only: Option<String>,
+    replica: bool,
     /// The last write failed: the host sees a banner until a write succeeds.
     storage_down: bool,
     /// The room's own command (auto-advance, idle end) could not be stored: not before then.
@@ -302,7 +321,7 @@ impl Room {
         let mut idle_check = tokio::time::interval(Duration::from_secs_f64((idle_secs / 2.0).clamp(0.5, 30.0)));
         loop {
             let auto = self.game.options().auto_advance.then(|| self.game.deadline()).flatten();
-            let wake_at = auto.filter(|_| self.read_only.is_none()).map(|d| {
+            let wake_at = auto.filter(|_| self.read_only.is_none() && !self.replica).map(|d| {
                 let wait = (d - now_ms()).max(0) as u64;
                 let at = tokio::time::Instant::now() + Duration::from_millis(wait);
                 self.retry_system_at.map_or(at, |r| r.max(at))
@@ -310,7 +329,7 @@ impl Room {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(RoomMsg::Delete { token, reply }) => {
-                        if !token_matches(&token, &self.host_hash) {
+                        if token.is_some_and(|t| !token_matches(&t, &self.host_hash)) {
                             let _ = reply.send(Err(Refusal::Unauthorized));
                             continue;
                         }
@@ -326,7 +345,18 @@ impl Room {
                             conn.close(1000);
                         }
                         info!(room = %self.code, "room deleted by its facilitator");
+                        // Several nodes: the owner (when that is another node) closes its sessions.
+                        if let Some(cluster) = &self.app.cluster {
+                            cluster.deleted(&self.code).await;
+                        }
                         let _ = reply.send(Ok(()));
+                        break;
+                    }
+                    Some(RoomMsg::HandOver) => {
+                        for (conn, _, _, _) in self.conns.values() {
+                            conn.close(1012);
+                        }
+                        info!(room = %self.code, "room handed over to another node");
                         break;
                     }
                     Some(msg) => self.handle(msg).await,
@@ -337,7 +367,7 @@ impl Room {
                         self.system(Command::Next).await;
                     }
                 }
-                _ = idle_check.tick() => {
+                _ = idle_check.tick(), if !self.replica => {
                     // A room nobody ever joined is deleted after --empty-room-minutes: it
                     // holds nothing of anyone, and a storm of created rooms goes away.
                     if self.conns.is_empty() && self.never_used() {
@@ -364,6 +394,10 @@ impl Room {
         self.app.rooms.remove_if(&self.code, |_, h| h.id == self.id);
         self.app.metrics.players_connected.dec_by(self.player_conn.len() as i64);
         self.app.metrics.room_tasks.dec();
+        // Several nodes: another node may serve the room at once, without waiting out the lease.
+        if let Some(cluster) = self.app.cluster.as_ref().filter(|_| !self.replica) {
+            cluster.release(&self.code).await;
+        }
     }
 
     /// Never started, no player ever joined, and older than `--empty-room-minutes`.
@@ -491,7 +525,7 @@ impl Room {
                 let ok = token_matches(&token, &self.host_hash);
                 let _ = reply.send(if ok { Ok(()) } else { Err(Refusal::Unauthorized) });
             }
-            RoomMsg::Delete { .. } => unreachable!("handled in run"),
+            RoomMsg::Delete { .. } | RoomMsg::HandOver => unreachable!("handled in run"),
         }
     }
 

@@ -265,7 +265,8 @@ export class Device {
       if (seat === this.active) this.hooks.onMessage(msg);
       return;
     }
-    if (msg.code === 'server_busy') return; // the socket closes; it tries again
+    // (storage_unavailable here: the room is moving to another node; item 80.)
+    if (msg.code === 'server_busy' || msg.code === 'storage_unavailable') return; // the socket closes; it tries again
     if (seat.pending) {
       // name_taken, room_locked, room_full, room_finished, invalid_name, unknown_room, ...
       seat.pending = null;

@@ -171,6 +171,9 @@ function onError(msg) {
     return;
   }
   if (msg.code === 'server_busy') return; // the socket closes; back-off retries
+  // Several nodes: the room is moving to another node while the session opens; the
+  // socket closes and back-off retries the same session (docs/protocol.md, item 80).
+  if (msg.code === 'storage_unavailable' && conn && !conn.sessionOpen) return;
   // name_taken, invalid_name, room_locked, room_full, invalid_input, rate_limited, ...
   S.pendingJoin = null;
   S.joinError = text;

@@ -163,7 +163,16 @@ pub(super) async fn run<S, K>(
                     continue;
                 }
                 let handle = match &code {
-                    Some(c) => super::super::directory::find(&app, c).await,
+                    Some(c) => match super::super::directory::open(&app, c).await {
+                        Ok(h) => h,
+                        // Several nodes: the room's owner did not let go in time. Like
+                        // `server_busy`, the socket closes with 1013 and clients try again.
+                        Err(super::super::cluster::Unavailable::Busy) => {
+                            fail(ErrorCode::StorageUnavailable, lang, id.as_ref());
+                            conn.close(1013);
+                            break;
+                        }
+                    },
                     None => None,
                 };
                 if barred {
@@ -183,6 +192,12 @@ pub(super) async fn run<S, K>(
                     continue;
                 };
                 match handle.open(session, language, conn.clone(), id.clone()).await {
+                    // Several nodes: the room was handed over just now; the client tries again.
+                    None if app.cluster.is_some() => {
+                        fail(ErrorCode::StorageUnavailable, lang, id.as_ref());
+                        conn.close(1013);
+                        break;
+                    }
                     None => fail(ErrorCode::UnknownRoom, lang, id.as_ref()),
                     Some(Some(l)) => {
                         lang = language.unwrap_or(l);
@@ -255,6 +270,7 @@ mod tests {
             library: RwLock::new(Arc::new(Library::load(None))),
             rooms: Default::default(),
             store: Arc::new(store),
+            cluster: None,
             metrics: Metrics::default(),
             connections: Default::default(),
             addresses: Default::default(),
