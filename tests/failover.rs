@@ -317,3 +317,26 @@ async fn while_postgres_is_down_commands_are_refused_and_nothing_acknowledged_is
     anna.ok(json!({"type": "note", "kind": kind, "text": "Na de storing"})).await;
     assert_eq!(notes(&anna.view), vec!["Voor de storing".to_string(), "Na de storing".to_string()]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_is_stopped_hands_its_rooms_over_at_once() {
+    let pg = Postgres::start();
+    let data = temp_dir("rolling");
+    let url = pg.database_for(&data).await;
+    let args = ["--database-url", url.as_str(), "--lease-seconds", "5"];
+    let (mut a_server, a, _) = spawn_server(&data, &args).await;
+    let (_b_server, b, _) = spawn_server(&data, &args).await;
+    let (code, _) = create_room(a, json!({"scenario": "skatebaan"})).await;
+    let (mut anna, _, token) =
+        Client::connect_to(&format!("ws://{a}/ws?room={code}")).await.unwrap().joined(&code, "Anna", None).await;
+    // SIGTERM, as systemd stops a node for an upgrade.
+    let stopped = Instant::now();
+    assert!(Command::new("kill").arg(a_server.0.id().to_string()).status().unwrap().success());
+    assert_eq!(anna.closed().await, 1012, "the stopping node tells its clients to reconnect");
+    let anna = resume(b, &code, json!({"type": "resume", "room": code, "token": token})).await;
+    let took = stopped.elapsed();
+    println!("rolling restart: the room moved to the other node {} ms after SIGTERM", took.as_millis());
+    assert!(took < Duration::from_secs(3), "no lease to wait out: {took:?}");
+    assert_eq!(anna.view["you"]["name"], "Anna", "{}", anna.view);
+    assert!(a_server.wait().unwrap().success(), "the node stops cleanly");
+}

@@ -178,8 +178,17 @@ impl Running {
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         // Several nodes: the rooms this node served move to the next node a session reaches
-        // at once, without waiting out the leases (a rolling restart).
+        // at once, without waiting out the leases (a rolling restart): each room closes its
+        // sockets with 1012 and gives its lease up, so the clients reconnect elsewhere.
         if let Some(cluster) = &self.app.cluster {
+            let rooms: Vec<RoomHandle> = self.app.rooms.iter().map(|e| e.value().clone()).collect();
+            for room in rooms {
+                room.hand_over().await;
+            }
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+            while !self.app.rooms.is_empty() && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
             cluster.release_all().await;
         }
         let store = self.store.clone();
