@@ -116,8 +116,19 @@ pub struct PostgresStore {
     pub place: String,
 }
 
-fn pg(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Postgres(e.to_string())
+/// A PostgreSQL or pool error with its causes ("error connecting to server: Connection
+/// refused"), since the outer message alone does not say what to fix.
+fn pg(e: impl std::error::Error) -> StoreError {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    StoreError::Postgres(text)
 }
 
 impl PostgresStore {
@@ -125,7 +136,7 @@ impl PostgresStore {
     /// PostgreSQL cannot be reached or used.
     pub async fn open(url: &str, lease: Duration) -> Result<Arc<PostgresStore>, StoreError> {
         let mut config = tokio_postgres::Config::from_str(url).map_err(|e| StoreError::Unusable {
-            file: "--database-url".into(),
+            file: "given with --database-url".into(),
             reason: format!("it is not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE): {e}"),
         })?;
         config.connect_timeout(WAIT);
