@@ -298,6 +298,9 @@ async fn while_postgres_is_down_commands_are_refused_and_nothing_acknowledged_is
         assert!(Instant::now() < deadline, "/healthz says so within a few seconds");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // Not renewed for a whole lease, the room may be another node's now: this node stops
+    // serving it and its clients are told to reconnect.
+    assert_eq!(host.closed().await, 1012, "a node that cannot renew its lease lets the room go");
     // A new room cannot be stored either.
     let (status, body) = reqwest_post(addr, "/api/rooms", r#"{"scenario":"skatebaan"}"#).await;
     assert_eq!(status, 503, "{body}");
