@@ -16,7 +16,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// One frame's top-level fields, as [`super::wire::Frame`] holds them.
-pub type Fields = Vec<(String, Box<RawValue>)>;
+pub type Fields = Vec<(&'static str, Box<RawValue>)>;
 
 /// `~` and `/` escaped for a JSON Pointer (RFC 6901).
 fn escape(key: &str) -> String {
@@ -58,31 +58,40 @@ fn kind(raw: &RawValue) -> u8 {
     raw.get().bytes().find(|b| !b.is_ascii_whitespace()).unwrap_or(b'n')
 }
 
-/// The operations that turn `old` into `new`, at `path`.
+/// The operations that turn `old` into `new`, at `path`. The texts are read in place
+/// (each element a slice of its text, nothing copied), and an array that only grew at its
+/// end (a new note) is read from where the old one ended.
 pub fn diff(old: &RawValue, new: &RawValue, path: &str, out: &mut Ops) {
     if old.get() == new.get() {
         return;
     }
     match (kind(old), kind(new)) {
         (b'{', b'{') => {
-            let a: BTreeMap<String, Box<RawValue>> = serde_json::from_str(old.get()).expect("an object");
-            let b: BTreeMap<String, Box<RawValue>> = serde_json::from_str(new.get()).expect("an object");
-            for (k, va) in &a {
-                let p = format!("{path}/{}", escape(k));
-                match b.get(k) {
-                    Some(vb) => diff(va, vb, &p, out),
-                    None => out.push("remove", &p, None),
-                }
-            }
-            for (k, vb) in &b {
-                if !a.contains_key(k) {
-                    out.push("add", &format!("{path}/{}", escape(k)), Some(vb.get()));
+            // Keys with escapes cannot be borrowed; such an object is read as copies.
+            match (
+                serde_json::from_str::<BTreeMap<&str, &RawValue>>(old.get()),
+                serde_json::from_str::<BTreeMap<&str, &RawValue>>(new.get()),
+            ) {
+                (Ok(a), Ok(b)) => diff_objects(&a, &b, path, out),
+                _ => {
+                    let a: BTreeMap<String, Box<RawValue>> = serde_json::from_str(old.get()).expect("an object");
+                    let b: BTreeMap<String, Box<RawValue>> = serde_json::from_str(new.get()).expect("an object");
+                    let a: BTreeMap<&str, &RawValue> = a.iter().map(|(k, v)| (k.as_str(), &**v)).collect();
+                    let b: BTreeMap<&str, &RawValue> = b.iter().map(|(k, v)| (k.as_str(), &**v)).collect();
+                    diff_objects(&a, &b, path, out);
                 }
             }
         }
         (b'[', b'[') => {
-            let a: Vec<Box<RawValue>> = serde_json::from_str(old.get()).expect("an array");
-            let b: Vec<Box<RawValue>> = serde_json::from_str(new.get()).expect("an array");
+            if let Some(tail) = appended(old.get(), new.get()) {
+                let added: Vec<&RawValue> = serde_json::from_str(&tail).expect("array elements");
+                for vb in added {
+                    out.push("add", &format!("{path}/-"), Some(vb.get()));
+                }
+                return;
+            }
+            let a: Vec<&RawValue> = serde_json::from_str(old.get()).expect("an array");
+            let b: Vec<&RawValue> = serde_json::from_str(new.get()).expect("an array");
             for (i, (va, vb)) in a.iter().zip(&b).enumerate() {
                 diff(va, vb, &format!("{path}/{i}"), out);
             }
@@ -103,6 +112,30 @@ pub fn diff(old: &RawValue, new: &RawValue, path: &str, out: &mut Ops) {
     }
 }
 
+fn diff_objects(a: &BTreeMap<&str, &RawValue>, b: &BTreeMap<&str, &RawValue>, path: &str, out: &mut Ops) {
+    for (k, va) in a {
+        let p = format!("{path}/{}", escape(k));
+        match b.get(k) {
+            Some(vb) => diff(va, vb, &p, out),
+            None => out.push("remove", &p, None),
+        }
+    }
+    for (k, vb) in b {
+        if !a.contains_key(k) {
+            out.push("add", &format!("{path}/{}", escape(k)), Some(vb.get()));
+        }
+    }
+}
+
+/// When the array text `new` is the non-empty array `old` with elements added at its end
+/// (compact JSON, as serde writes it): those elements, as an array text. The old elements
+/// are then the same text in the same place, so they need not be read again.
+fn appended(old: &str, new: &str) -> Option<String> {
+    let keep = old.len().checked_sub(1)?; // all of `old` but its `]`
+    let rest = new.strip_prefix(&old[..keep])?.strip_prefix(',')?;
+    (keep > 1).then(|| format!("[{rest}"))
+}
+
 /// A lens's previous frame, as the fields of its text.
 #[derive(Default)]
 pub struct Prev {
@@ -118,18 +151,18 @@ impl Prev {
         let mut out = Ops::default();
         let mut time = None;
         for (k, vb) in new {
-            if k == skip {
+            if *k == skip {
                 continue;
             }
             match self.fields.iter().find(|(ka, _)| ka == k) {
                 Some((_, va)) if va.get() == vb.get() => {}
-                Some(_) if k == "server_time" => time = Some(vb),
+                Some(_) if *k == "server_time" => time = Some(vb),
                 Some((_, va)) => diff(va, vb, &format!("/{}", escape(k)), &mut out),
                 None => out.push("add", &format!("/{}", escape(k)), Some(vb.get())),
             }
         }
         for (k, _) in &self.fields {
-            if k != skip && !new.iter().any(|(kb, _)| kb == k) {
+            if *k != skip && !new.iter().any(|(kb, _)| kb == k) {
                 out.push("remove", &format!("/{}", escape(k)), None);
             }
         }
@@ -211,7 +244,12 @@ mod tests {
     }
 
     fn fields(v: &Value) -> Fields {
-        v.as_object().unwrap().iter().map(|(k, v)| (k.clone(), serde_json::value::to_raw_value(v).unwrap())).collect()
+        // (Frames' keys are the view's field names; a test's keys live as long as the test.)
+        v.as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (&*Box::leak(k.clone().into_boxed_str()), serde_json::value::to_raw_value(v).unwrap()))
+            .collect()
     }
 
     #[test]
@@ -258,5 +296,37 @@ mod tests {
             apply(&mut doc, &ops.values()).map_err(TestCaseError::fail)?;
             prop_assert_eq!(doc, new);
         }
+
+        /// An array that grew at its end (a new note) is patched with `add …/-` only, and
+        /// the patch still gives the new document; keys that need escapes are read too.
+        #[test]
+        fn an_array_that_grew_is_patched_by_adding(
+            a in prop::collection::vec(any_json(), 0..5),
+            more in prop::collection::vec(any_json(), 0..4),
+            key in r#"[a-c"\\]{1,2}"#,
+        ) {
+            let mut grown = a.clone();
+            grown.extend(more.clone());
+            let (old, new) = (json!({ key.clone(): a }), json!({ key: grown }));
+            let mut ops = Ops::default();
+            diff(&raw(&old), &raw(&new), "", &mut ops);
+            let mut doc = old.clone();
+            apply(&mut doc, &ops.values()).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(&doc, &new);
+            if !a.is_empty() {
+                prop_assert!(ops.values().iter().all(|o| o["op"] == "add"), "{:?}", ops.values());
+                prop_assert_eq!(ops.values().len(), more.len());
+            }
+        }
+    }
+
+    #[test]
+    fn only_an_array_that_grew_at_its_end_counts_as_appended() {
+        assert_eq!(appended("[1,2]", "[1,2,3,4]").as_deref(), Some("[3,4]"));
+        assert_eq!(appended(r#"[{"a":1}]"#, r#"[{"a":1},{"b":"]"}]"#).as_deref(), Some(r#"[{"b":"]"}]"#));
+        assert_eq!(appended("[]", "[1]"), None, "an empty array is read whole");
+        assert_eq!(appended("[1,2]", "[1,22]"), None);
+        assert_eq!(appended("[1,2]", "[1,2]"), None);
+        assert_eq!(appended("[1,2]", "[0,1,2]"), None);
     }
 }

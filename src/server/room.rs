@@ -807,7 +807,7 @@ impl Room {
                     let (view, hash) = frame.with_you(&self.game.you_of(*p));
                     (view.into(), hash)
                 }
-                _ => (shared.entry(lens).or_insert_with(|| frame.json.clone().into()).clone(), frame.hash),
+                _ => (shared.entry(lens).or_insert_with(|| frame.json().to_owned().into()).clone(), frame.hash()),
             };
             if hash == *last && id.is_none() && !conn.wants_patches() {
                 continue;

@@ -11,9 +11,8 @@
 use std::hash::{Hash, Hasher};
 
 use schemars::JsonSchema;
-use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -206,76 +205,191 @@ pub fn schema() -> Value {
 /// fields for adding a player's `you`, and a hash that ignores `server_time` (which changes
 /// with every broadcast but is no change a client needs to be told about).
 pub struct Frame {
-    pub json: Box<RawValue>,
-    pub fields: Vec<(String, Box<RawValue>)>,
-    pub hash: u64,
+    pub fields: Vec<(&'static str, Box<RawValue>)>,
+    /// The whole view and its hash, made only when a connection needs a whole state (a
+    /// room whose connections all take patches never makes them).
+    json: std::sync::OnceLock<Box<RawValue>>,
+    hash: std::sync::OnceLock<u64>,
 }
 
 impl Frame {
+    /// Serialises each top-level field of the view once, on its own: the patches diff
+    /// these, and a whole state is written from them, so the view is never serialised
+    /// whole and then parsed again.
     pub fn new(view: &View) -> Frame {
-        let json = serde_json::value::to_raw_value(view).expect("views serialise");
-        let Fields(fields) = serde_json::from_str(json.get()).expect("a view is a JSON object");
-        let mut h = std::hash::DefaultHasher::new();
-        for (k, v) in &fields {
-            if k != "server_time" {
-                k.hash(&mut h);
-                v.get().hash(&mut h);
+        let fields = view.serialize(FieldCollector).expect("views serialise");
+        Frame { fields, json: Default::default(), hash: Default::default() }
+    }
+
+    /// The whole view as one JSON object.
+    pub fn json(&self) -> &RawValue {
+        self.json.get_or_init(|| {
+            serde_json::value::to_raw_value(&WithYou { frame: self, you: None }).expect("views serialise")
+        })
+    }
+
+    /// A hash of every field but `server_time`, so an unchanged view is not sent again.
+    pub fn hash(&self) -> u64 {
+        *self.hash.get_or_init(|| {
+            let mut h = std::hash::DefaultHasher::new();
+            for (k, v) in &self.fields {
+                if *k != "server_time" {
+                    k.hash(&mut h);
+                    v.get().hash(&mut h);
+                }
             }
-        }
-        Frame { json, fields, hash: h.finish() }
+            h.finish()
+        })
     }
 
     /// A player's view: the shared fields and their own `you`, with a hash of both.
     pub fn with_you(&self, you: &Option<You>) -> (Box<RawValue>, u64) {
         let you = serde_json::value::to_raw_value(you).expect("views serialise");
         let mut h = std::hash::DefaultHasher::new();
-        self.hash.hash(&mut h);
+        self.hash().hash(&mut h);
         you.get().hash(&mut h);
-        let view = serde_json::value::to_raw_value(&WithYou { frame: self, you: &you }).expect("views serialise");
+        let view = serde_json::value::to_raw_value(&WithYou { frame: self, you: Some(&you) }).expect("views serialise");
         (view, h.finish())
     }
 }
 
-/// A frame's fields with `you` replaced.
+/// A frame's fields, with `you` replaced when given.
 struct WithYou<'a> {
     frame: &'a Frame,
-    you: &'a RawValue,
+    you: Option<&'a RawValue>,
 }
 
 impl Serialize for WithYou<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.frame.fields.len()))?;
         for (k, v) in &self.frame.fields {
-            if k == "you" {
-                map.serialize_entry(k, self.you)?;
-            } else {
-                map.serialize_entry(k, v)?;
+            match self.you {
+                Some(you) if *k == "you" => map.serialize_entry(k, you)?,
+                _ => map.serialize_entry(k, v)?,
             }
         }
         map.end()
     }
 }
 
-/// A JSON object's top-level fields, in order, each kept as raw JSON.
-struct Fields(Vec<(String, Box<RawValue>)>);
+/// A serde serializer that takes a struct apart into its fields, each serialised to raw
+/// JSON on its own, in order (fields serde skips stay out, as in the whole text).
+struct FieldCollector;
 
-impl<'de> Deserialize<'de> for Fields {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Fields;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Fields, A::Error> {
-                let mut v = Vec::new();
-                while let Some(entry) = m.next_entry::<String, Box<RawValue>>()? {
-                    v.push(entry);
-                }
-                Ok(Fields(v))
-            }
-        }
-        d.deserialize_map(V)
+type Collected = Vec<(&'static str, Box<RawValue>)>;
+
+/// The fields collected so far.
+struct Collecting(Collected);
+
+impl serde::ser::SerializeStruct for Collecting {
+    type Ok = Collected;
+    type Error = serde_json::Error;
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Self::Error> {
+        self.0.push((key, serde_json::value::to_raw_value(value)?));
+        Ok(())
+    }
+    fn end(self) -> Result<Collected, Self::Error> {
+        Ok(self.0)
+    }
+}
+
+fn not_a_struct<T>() -> Result<T, serde_json::Error> {
+    Err(serde::ser::Error::custom("a frame is made of a struct"))
+}
+
+macro_rules! not_a_struct {
+    ($($name:ident($($arg:ty),*)),* $(,)?) => {
+        $(fn $name(self, $(_: $arg),*) -> Result<Collected, serde_json::Error> { not_a_struct() })*
+    };
+}
+
+impl Serializer for FieldCollector {
+    type Ok = Collected;
+    type Error = serde_json::Error;
+    type SerializeSeq = serde::ser::Impossible<Collected, serde_json::Error>;
+    type SerializeTuple = serde::ser::Impossible<Collected, serde_json::Error>;
+    type SerializeTupleStruct = serde::ser::Impossible<Collected, serde_json::Error>;
+    type SerializeTupleVariant = serde::ser::Impossible<Collected, serde_json::Error>;
+    type SerializeMap = serde::ser::Impossible<Collected, serde_json::Error>;
+    type SerializeStruct = Collecting;
+    type SerializeStructVariant = serde::ser::Impossible<Collected, serde_json::Error>;
+
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Collecting, serde_json::Error> {
+        Ok(Collecting(Vec::with_capacity(len)))
+    }
+
+    not_a_struct!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
+        serialize_none(),
+        serialize_unit(),
+        serialize_unit_struct(&'static str),
+        serialize_unit_variant(&'static str, u32, &'static str),
+    );
+    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<Collected, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Collected, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Collected, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, serde_json::Error> {
+        not_a_struct()
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, serde_json::Error> {
+        not_a_struct()
     }
 }
 
