@@ -163,7 +163,9 @@ pub(super) async fn run<S, K>(
                     continue;
                 }
                 let handle = match &code {
-                    Some(c) => match super::super::directory::open(&app, c).await {
+                    // Boxed: opening is rare and its future large (a claim talks to
+                    // PostgreSQL); inline, it would be part of every idle connection's task.
+                    Some(c) => match Box::pin(super::super::directory::open(&app, c)).await {
                         Ok(h) => h,
                         // Several nodes: the room's owner did not let go in time. Like
                         // `server_busy`, the socket closes with 1013 and clients try again.
@@ -312,6 +314,23 @@ mod tests {
                 None => return Err(0),
             }
         }
+    }
+
+    /// Every idle connection holds its two tasks, so their state machines stay small: a
+    /// large future awaited inline (claiming a room from PostgreSQL was 1.6 KB) would be
+    /// part of every connection's memory (docs/performance.md, issue #14).
+    #[tokio::test]
+    async fn an_idle_connections_tasks_stay_small() {
+        let (_to_server, stream) = unbounded::<Result<Message, axum::Error>>();
+        let (sink, _from_server) = unbounded::<Message>();
+        let session = run(stream, sink, app(), "127.0.0.1".parse().unwrap(), rand_id(), None);
+        let (sink, _r) = unbounded::<Message>();
+        let (control_tx, control_rx) = tokio::sync::mpsc::channel(1);
+        let (kill_tx, kill_rx) = tokio::sync::watch::channel(false);
+        let conn = Arc::new(crate::server::outbox::Conn::new(1, control_tx, kill_tx));
+        let writer = super::super::writer::write_loop(sink, conn, control_rx, kill_rx, Default::default());
+        let (s, w) = (std::mem::size_of_val(&session), std::mem::size_of_val(&writer));
+        assert!(s <= 2048 && w <= 1024, "session task {s} bytes, writer task {w} bytes");
     }
 
     #[tokio::test]
