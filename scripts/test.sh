@@ -8,15 +8,20 @@ echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 
-# PostgreSQL (the hosted store) and HAProxy (the failover test runs deploy/haproxy.cfg).
-need=()
-for p in postgresql haproxy; do
-  dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || need+=("$p")
-done
-if ((${#need[@]})); then
+# Installs the Debian packages named that are missing; answers whether it installed any.
+install_missing() {
+  local need=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || need+=("$p")
+  done
+  ((${#need[@]})) || return 1
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+}
+
+# PostgreSQL (the hosted store) and HAProxy (the failover test runs deploy/haproxy.cfg).
+if install_missing postgresql haproxy; then
   # The packages start system services; the tests start their own, on loopback.
   systemctl stop haproxy postgresql 2>/dev/null || service haproxy stop 2>/dev/null || true
 fi
@@ -40,15 +45,7 @@ unset DEMOCREATIE_TEST_DATABASE_URL
 
 if [ -f web-client/package.json ]; then
   echo "== browser tests (Debian's chromium driven by playwright-core)"
-  need=()
-  for p in chromium fonts-liberation; do
-    dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || need+=("$p")
-  done
-  if ((${#need[@]})); then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  fi
+  install_missing chromium fonts-liberation || true
   (cd web-client && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; })
   bash scripts/browser-tests.sh
 fi

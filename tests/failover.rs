@@ -89,14 +89,21 @@ fn notes(view: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_room_survives_the_loss_of_its_node_through_the_proxy() {
+/// PostgreSQL and two real nodes on it (lease 5 s, the default); the nodes share a data
+/// folder, which holds nothing with PostgreSQL.
+async fn two_nodes(name: &str) -> (Postgres, String, (Server, SocketAddr), (Server, SocketAddr)) {
     let pg = Postgres::start();
-    let data = temp_dir("failover");
+    let data = temp_dir(name);
     let url = pg.database_for(&data).await;
     let args = ["--database-url", url.as_str(), "--lease-seconds", "5"];
     let (node1, addr1, _) = spawn_server(&data, &args).await;
     let (node2, addr2, _) = spawn_server(&data, &args).await;
+    (pg, url, (node1, addr1), (node2, addr2))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_survives_the_loss_of_its_node_through_the_proxy() {
+    let (_pg, url, (node1, addr1), (node2, addr2)) = two_nodes("failover").await;
     let mut nodes = [Some(node1), Some(node2)];
     let proxy = proxy(addr1, addr2).await;
     let via = proxy.1;
@@ -211,12 +218,7 @@ async fn a_room_survives_the_loss_of_its_node_through_the_proxy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn any_node_answers_about_a_room_and_passes_a_delete_to_its_owner() {
-    let pg = Postgres::start();
-    let data = temp_dir("nodes");
-    let url = pg.database_for(&data).await;
-    let args = ["--database-url", url.as_str()];
-    let (_a, a, _) = spawn_server(&data, &args).await;
-    let (mut b_server, b, _) = spawn_server(&data, &args).await;
+    let (_pg, url, (_a, a), (mut b_server, b)) = two_nodes("nodes").await;
 
     // Created on a, claimed by nobody until its first session, which reaches b.
     let (code, host_token) = create_room(a, json!({"scenario": "skatebaan"})).await;
@@ -323,12 +325,7 @@ async fn while_postgres_is_down_commands_are_refused_and_nothing_acknowledged_is
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_that_is_stopped_hands_its_rooms_over_at_once() {
-    let pg = Postgres::start();
-    let data = temp_dir("rolling");
-    let url = pg.database_for(&data).await;
-    let args = ["--database-url", url.as_str(), "--lease-seconds", "5"];
-    let (mut a_server, a, _) = spawn_server(&data, &args).await;
-    let (_b_server, b, _) = spawn_server(&data, &args).await;
+    let (_pg, _url, (mut a_server, a), (_b_server, b)) = two_nodes("rolling").await;
     let (code, _) = create_room(a, json!({"scenario": "skatebaan"})).await;
     let (mut anna, _, token) =
         Client::connect_to(&format!("ws://{a}/ws?room={code}")).await.unwrap().joined(&code, "Anna", None).await;
