@@ -93,8 +93,6 @@ fn not_found() -> Response {
     fail(StatusCode::NOT_FOUND, "not_found", "There is no such room or scenario.")
 }
 
-/// `/metrics` with `--metrics-token` needs that token; without it, only this machine may
-/// read it (a Prometheus on the same host, or an SSH tunnel).
 /// `ok`, or (several nodes) 503 while PostgreSQL does not answer this node: a proxy's
 /// health check then sends the rooms' sessions to a node that can serve them.
 async fn healthz(State(app): State<Arc<App>>) -> Response {
@@ -106,6 +104,8 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
     }
 }
 
+/// `/metrics` with `--metrics-token` needs that token; without it, only this machine may
+/// read it (a Prometheus on the same host, or an SSH tunnel).
 async fn metrics(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,

@@ -329,6 +329,7 @@ impl Room {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(RoomMsg::Delete { token, reply }) => {
+                        let here = token.is_some();
                         if token.is_some_and(|t| !token_matches(&t, &self.host_hash)) {
                             let _ = reply.send(Err(Refusal::Unauthorized));
                             continue;
@@ -345,8 +346,9 @@ impl Room {
                             conn.close(1000);
                         }
                         info!(room = %self.code, "room deleted by its facilitator");
-                        // Several nodes: the owner (when that is another node) closes its sessions.
-                        if let Some(cluster) = &self.app.cluster {
+                        // Several nodes: the owner (when that is another node) closes its
+                        // sessions; a delete that came from another node was told already.
+                        if let Some(cluster) = self.app.cluster.as_ref().filter(|_| here) {
                             cluster.deleted(&self.code).await;
                         }
                         let _ = reply.send(Ok(()));
