@@ -21,7 +21,7 @@ pub use budget::BudgetResult;
 pub use deal::{Deck, late_seat, seats_per_role, table_count, table_sizes};
 pub use error::{ErrorCode, GameError, InputProblem, Limit};
 pub use tally::{Choice, Counts, Reason, ReasonKind, Tally};
-pub use view::{Lens, ReasonView, View, Viewer, You, rfc3339};
+pub use view::{Lens, ReasonView, TableView, View, Viewer, You, rfc3339};
 
 use crate::scenario::{DecisionRule, Language, NoteKind, Role, RoundKind, Scenario};
 

@@ -21,7 +21,7 @@ pub enum Viewer {
     Player(PlayerId),
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct View {
     pub room: String,
     pub locked: bool,
@@ -48,7 +48,7 @@ pub struct View {
     pub you: Option<You>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ScenarioView {
     pub id: String,
     pub title: String,
@@ -61,7 +61,7 @@ pub struct ScenarioView {
     pub budget: Option<BudgetPhase>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct DecisionRuleView {
     pub rule: &'static str,
     pub min_support: Option<Fraction>,
@@ -71,7 +71,7 @@ pub struct DecisionRuleView {
     pub secret_ballot: bool,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct PhaseView {
     pub index: i64,
     pub kind: &'static str,
@@ -88,14 +88,14 @@ pub struct PhaseView {
     pub revealed: Option<Vec<usize>>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct BudgetPhase {
     pub total: u64,
     pub rule: BudgetRule,
     pub projects: Vec<ProjectView>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ProjectView {
     pub id: String,
     pub title: String,
@@ -103,14 +103,14 @@ pub struct ProjectView {
     pub cost: u64,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct RoundView {
     pub kind: &'static str,
     pub title: String,
     pub minutes: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct LobbyEntry {
     pub player_id: PlayerId,
     pub name: String,
@@ -123,7 +123,7 @@ pub struct LobbyEntry {
     pub real_role: Option<Option<Role>>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct TableView {
     pub table: usize,
     pub players: Vec<SeatView>,
@@ -140,7 +140,7 @@ pub struct TableView {
     pub decision: Option<DecisionView>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SeatView {
     pub player_id: PlayerId,
     pub name: String,
@@ -162,7 +162,7 @@ pub struct SeatView {
     pub vote: Option<Option<Vote>>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct CardView {
     pub name: String,
     pub text: String,
@@ -171,13 +171,13 @@ pub struct CardView {
     pub goal: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct EventView {
     pub title: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct NoteView {
     pub player_id: PlayerId,
     pub round: usize,
@@ -188,7 +188,7 @@ pub struct NoteView {
     pub hidden: bool,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ProposalView {
     pub text: String,
     /// Who wrote this version; absent for the screen (`screen_notes`).
@@ -200,7 +200,7 @@ pub struct ProposalView {
 
 /// The counts per choice are `null` under secret ballot when fewer than
 /// [`MIN_COUNTED_SECRET`] votes were counted: with so few voters they would tell who chose what.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct DecisionView {
     pub reached: bool,
     pub support: Option<u32>,
@@ -219,27 +219,27 @@ pub struct DecisionView {
     pub reasons: Vec<ReasonView>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ReasonView {
     Full(Reason),
     Bare { code: &'static str, met: bool },
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ByRole {
     pub resident: Counts,
     pub civil_servant: Counts,
     pub councillor: Counts,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct VoteEntry {
     pub player_id: PlayerId,
     pub choice: Choice,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct You {
     pub player_id: PlayerId,
     pub name: String,

@@ -42,10 +42,11 @@ struct Pending {
     patches: Vec<Patch>,
 }
 
-/// One patch for a connection: the operations (a JSON array) and the id it echoes.
+/// One patch for a connection: the operations (a JSON array, shared by the connections of
+/// one lens) and the id it echoes.
 #[derive(Debug)]
 pub struct Patch {
-    pub ops: String,
+    pub ops: Arc<RawValue>,
     pub id: Option<Value>,
 }
 

@@ -11,12 +11,13 @@
 //! are removed from the back.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-/// One frame's top-level fields, as [`super::wire::Frame`] holds them.
-pub type Fields = Vec<(&'static str, Box<RawValue>)>;
+use crate::game::{TableView, View};
 
 /// `~` and `/` escaped for a JSON Pointer (RFC 6901).
 fn escape(key: &str) -> String {
@@ -136,47 +137,141 @@ fn appended(old: &str, new: &str) -> Option<String> {
     (keep > 1).then(|| format!("[{rest}"))
 }
 
-/// A lens's previous frame, as the fields of its text.
+fn raw<T: Serialize + ?Sized>(value: &T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).expect("views serialise")
+}
+
+/// The operations between two values of one field, compared typed first: an unchanged
+/// field costs a comparison and nothing is serialised; a changed one is serialised (old
+/// and new) and their texts diffed, so only what changed inside it is sent.
+pub fn field<T: Serialize + PartialEq + ?Sized>(old: &T, new: &T, path: &str, out: &mut Ops) {
+    if old != new {
+        diff(&raw(old), &raw(new), path, out);
+    }
+}
+
+/// A field serde leaves out when it has nothing to say (`skip_serializing_if`): `None` on
+/// a side where the text does not have it.
+fn optional<T: Serialize + PartialEq + ?Sized>(old: Option<&T>, new: Option<&T>, path: &str, out: &mut Ops) {
+    match (old, new) {
+        (Some(a), Some(b)) => field(a, b, path, out),
+        (None, Some(b)) => out.push("add", path, Some(raw(b).get())),
+        (Some(_), None) => out.push("remove", path, None),
+        (None, None) => {}
+    }
+}
+
+fn nonempty<T>(v: &Vec<T>) -> Option<&Vec<T>> {
+    (!v.is_empty()).then_some(v)
+}
+
+/// The operations from one view of a lens to the next, but for `you` (which is each
+/// player's own) and `server_time` (see [`Prev::advance`]). Both views are destructured
+/// whole, so a field added to a view does not compile until it is diffed here; which
+/// fields serde leaves out is said again here, and checked against the texts in every
+/// debug build (see [`check`]).
+fn view_ops(old: &View, new: &View, out: &mut Ops) {
+    let View {
+        room,
+        locked,
+        language,
+        server_time: _,
+        scenario,
+        phase,
+        rounds,
+        lobby,
+        tables,
+        budgets,
+        storage,
+        easy_read,
+        you: _,
+    } = new;
+    field(&old.room, room, "/room", out);
+    field(&old.locked, locked, "/locked", out);
+    field(&old.language, language, "/language", out);
+    field(&old.scenario, scenario, "/scenario", out);
+    field(&old.phase, phase, "/phase", out);
+    field(&old.rounds, rounds, "/rounds", out);
+    field(&old.lobby, lobby, "/lobby", out);
+    if old.tables.len() == tables.len() {
+        for (i, (a, b)) in old.tables.iter().zip(tables).enumerate() {
+            if a != b {
+                table_ops(a, b, &format!("/tables/{i}"), out);
+            }
+        }
+    } else {
+        field(&old.tables, tables, "/tables", out);
+    }
+    optional(nonempty(&old.budgets), nonempty(budgets), "/budgets", out);
+    optional(old.storage.as_ref(), storage.as_ref(), "/storage", out);
+    optional(old.easy_read.then_some(&true), easy_read.then_some(&true), "/easy_read", out);
+}
+
+/// One table's operations. Notes only ever grow at the end while a table's notes are
+/// shown, so new ones are `add …/notes/-`, each serialised alone; the earlier notes are
+/// compared, never written again.
+fn table_ops(old: &TableView, new: &TableView, path: &str, out: &mut Ops) {
+    let TableView { table, players, event, notes, proposal, votes_cast, decision } = new;
+    field(&old.table, table, &format!("{path}/table"), out);
+    field(&old.players, players, &format!("{path}/players"), out);
+    optional(old.event.as_ref(), event.as_ref(), &format!("{path}/event"), out);
+    match (&old.notes, notes) {
+        (Some(a), Some(b)) if b.len() >= a.len() && a[..] == b[..a.len()] => {
+            for n in &b[a.len()..] {
+                out.push("add", &format!("{path}/notes/-"), Some(raw(n).get()));
+            }
+        }
+        _ => optional(old.notes.as_ref(), notes.as_ref(), &format!("{path}/notes"), out),
+    }
+    optional(old.proposal.as_ref(), proposal.as_ref(), &format!("{path}/proposal"), out);
+    optional(old.votes_cast.as_ref(), votes_cast.as_ref(), &format!("{path}/votes_cast"), out);
+    field(&old.decision, decision, &format!("{path}/decision"), out);
+}
+
+/// A lens's previous view. Frames share it, so keeping it costs no copy.
 #[derive(Default)]
 pub struct Prev {
-    fields: Fields,
+    view: Option<Arc<View>>,
 }
 
 impl Prev {
-    /// The operations from this frame to `new`, field by field (a field whose text is
-    /// unchanged costs one string comparison); then this frame becomes `new`. `skip` names
-    /// a field left out (`you`, which is per player). `server_time` alone is no change: it
-    /// is sent only with another operation.
-    pub fn advance(&mut self, new: &Fields, skip: &str) -> Ops {
+    /// The operations from this view to `new` (none the first time: a lens seen for the
+    /// first time has only new connections, which get a whole state); then this view
+    /// becomes `new`. `you` is left out (it is per player), and `server_time` alone is no
+    /// change: it is sent only with another operation.
+    pub fn advance(&mut self, new: &Arc<View>) -> Ops {
         let mut out = Ops::default();
-        let mut time = None;
-        for (k, vb) in new {
-            if *k == skip {
-                continue;
+        if let Some(old) = &self.view {
+            view_ops(old, new, &mut out);
+            if !out.is_empty() && old.server_time != new.server_time {
+                out.push("replace", "/server_time", Some(raw(&new.server_time).get()));
             }
-            match self.fields.iter().find(|(ka, _)| ka == k) {
-                Some((_, va)) if va.get() == vb.get() => {}
-                Some(_) if *k == "server_time" => time = Some(vb),
-                Some((_, va)) => diff(va, vb, &format!("/{}", escape(k)), &mut out),
-                None => out.push("add", &format!("/{}", escape(k)), Some(vb.get())),
-            }
+            #[cfg(debug_assertions)]
+            check(old, new, &out);
         }
-        for (k, _) in &self.fields {
-            if *k != skip && !new.iter().any(|(kb, _)| kb == k) {
-                out.push("remove", &format!("/{}", escape(k)), None);
-            }
-        }
-        if let (false, Some(vb)) = (out.is_empty(), time) {
-            out.push("replace", "/server_time", Some(vb.get()));
-        }
-        self.fields = new.clone();
+        self.view = Some(new.clone());
         out
     }
 }
 
-/// The operations between two frames (see [`Prev::advance`]).
-pub fn diff_fields(old: &Fields, new: &Fields, skip: &str) -> Vec<Value> {
-    Prev { fields: old.clone() }.advance(new, skip).values()
+/// In every debug build (so in every test that plays over a socket), each lens's
+/// operations are applied to the old view's text and must give the new one: the typed
+/// diff above must say what serde writes.
+#[cfg(debug_assertions)]
+fn check(old: &View, new: &View, ops: &Ops) {
+    let text = |v: &View| {
+        let mut v = serde_json::to_value(v).expect("views serialise");
+        v.as_object_mut().expect("a view is an object").remove("you");
+        v
+    };
+    let mut doc = text(old);
+    let ops = ops.values();
+    apply(&mut doc, &ops).unwrap_or_else(|e| panic!("a lens's patch does not apply ({e}): {ops:?}"));
+    let mut want = text(new);
+    for v in [&mut doc, &mut want] {
+        v.as_object_mut().expect("a view is an object").remove("server_time");
+    }
+    assert!(doc == want, "a lens's patch does not give its new view: {ops:?}");
 }
 
 /// Applies operations as the web client does (used by the tests to check every patch).
@@ -220,6 +315,7 @@ pub fn apply(doc: &mut Value, ops: &[Value]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::game::{Actor, Command, Game, Lens, PlayerId, RoomOptions, Viewer, testkit};
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -243,29 +339,72 @@ mod tests {
         serde_json::value::to_raw_value(v).unwrap()
     }
 
-    fn fields(v: &Value) -> Fields {
-        // (Frames' keys are the view's field names; a test's keys live as long as the test.)
-        v.as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (&*Box::leak(k.clone().into_boxed_str()), serde_json::value::to_raw_value(v).unwrap()))
-            .collect()
+    /// Every lens's view after each command of a log, patched from the one before, is the
+    /// new view (but `you` and `server_time`), and a patch is empty when nothing changed.
+    fn check_log(n: usize, options: RoomOptions, log: &[(Actor, Command, i64)]) -> Result<(), TestCaseError> {
+        let mut game = testkit::game_of_with(testkit::small(), options, n, 7);
+        let lenses = [Lens::Host, Lens::Screen, Lens::Table(None), Lens::Table(Some(0)), Lens::Table(Some(1))];
+        let mut prev: Vec<Prev> = lenses.iter().map(|_| Prev::default()).collect();
+        let mut last: Vec<Option<Value>> = vec![None; lenses.len()];
+        let view = |g: &Game, lens, now| Arc::new(g.frame("BCDFG", lens, now, &|p: PlayerId| p.0 % 2 == 0));
+        let text = |v: &View| {
+            let mut v = serde_json::to_value(v).unwrap();
+            v.as_object_mut().unwrap().remove("you");
+            v.as_object_mut().unwrap().remove("server_time");
+            v
+        };
+        for (actor, cmd, now) in log {
+            if game.apply(*actor, cmd, *now).is_err() {
+                continue;
+            }
+            for (i, lens) in lenses.iter().enumerate() {
+                let new = view(&game, *lens, *now);
+                let ops = prev[i].advance(&new).values();
+                let want = text(&new);
+                if let Some(mut doc) = last[i].take() {
+                    prop_assert_eq!(ops.is_empty(), doc == want, "{:?}", ops);
+                    apply(&mut doc, &ops).map_err(TestCaseError::fail)?;
+                    doc.as_object_mut().unwrap().remove("server_time");
+                    prop_assert_eq!(&doc, &want, "{:?} after {:?}", ops, cmd);
+                }
+                last[i] = Some(want);
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// The typed diff of every lens follows any game, with and without the notes wall
+        /// on the screen.
+        #[test]
+        fn every_lens_is_patched_from_its_previous_view(
+            n in 0usize..9,
+            screen_notes in any::<bool>(),
+            log in testkit::any_log(),
+        ) {
+            let options = RoomOptions { screen_notes, ..RoomOptions::default() };
+            check_log(n, options, &log)?;
+        }
     }
 
     #[test]
-    fn the_time_alone_is_no_change_and_you_is_left_to_the_player() {
-        let old = fields(&json!({"a": 1, "you": {"x": 1}, "server_time": "1"}));
-        let same = fields(&json!({"a": 1, "you": {"x": 2}, "server_time": "2"}));
-        assert!(diff_fields(&old, &same, "you").is_empty());
-        let changed = fields(&json!({"a": 2, "you": null, "server_time": "2", "b/c~": true}));
-        assert_eq!(
-            diff_fields(&old, &changed, "you"),
-            [
-                json!({"op": "replace", "path": "/a", "value": 2}),
-                json!({"op": "add", "path": "/b~1c~0", "value": true}),
-                json!({"op": "replace", "path": "/server_time", "value": "2"}),
-            ]
-        );
+    fn a_note_is_one_add_and_the_time_comes_only_with_a_change() {
+        let mut game = testkit::game_with(6, 3);
+        game.apply(Actor::Host, &Command::Start, 0).unwrap();
+        game.apply(Actor::Host, &Command::Next, 0).unwrap();
+        let lens = game.lens(Viewer::Player(PlayerId(1)));
+        let mut prev = Prev::default();
+        assert!(prev.advance(&Arc::new(game.frame("BCDFG", lens, 0, &|_| true))).is_empty());
+        assert!(prev.advance(&Arc::new(game.frame("BCDFG", lens, 1000, &|_| true))).is_empty(), "time alone");
+        let note = Command::Note { kind: "value".into(), text: "Een bankje".into() };
+        game.apply(Actor::Player(PlayerId(1)), &note, 2000).unwrap();
+        let ops = prev.advance(&Arc::new(game.frame("BCDFG", lens, 2000, &|_| true))).values();
+        assert_eq!(ops.len(), 2, "{ops:?}");
+        assert_eq!(ops[0]["op"], "add");
+        assert!(ops[0]["path"].as_str().unwrap().ends_with("/notes/-"), "{ops:?}");
+        assert_eq!(ops[0]["value"]["text"], "Een bankje");
+        assert_eq!(ops[1]["path"], "/server_time");
     }
 
     fn any_json() -> impl Strategy<Value = Value> {

@@ -19,7 +19,7 @@ use super::patch;
 use super::tokens::{hash_token, new_token, token_matches};
 use super::wire::{As, CurrentProposal, Frame, ServerMsg, SessionMsg};
 use super::{App, now_ms};
-use crate::game::{Actor, Command, ErrorCode, Event, Game, GameError, Lens, PlayerId, Viewer};
+use crate::game::{Actor, Command, ErrorCode, Event, Game, GameError, Lens, PlayerId, Viewer, You};
 use crate::scenario::Language;
 use crate::store::LogEntry;
 
@@ -295,7 +295,7 @@ struct Room {
     /// Patches (version 2): the last frame of each lens a patched connection looks through,
     /// and the last `you` of each player with a patched connection.
     prev_frames: HashMap<Lens, patch::Prev>,
-    prev_you: HashMap<PlayerId, Box<RawValue>>,
+    prev_you: HashMap<PlayerId, Option<You>>,
     /// The languages connections asked for (version 2); the others get the room's.
     langs: HashMap<u64, Language>,
     player_conn: HashMap<PlayerId, u64>,
@@ -750,8 +750,10 @@ impl Room {
         let mut frames: HashMap<Lens, Frame> = HashMap::new();
         let mut shared: HashMap<Lens, Arc<RawValue>> = HashMap::new();
         // Patches: each lens's operations once, and each player's `you` operations once.
-        let mut lens_ops: HashMap<Lens, String> = HashMap::new();
-        let mut you_ops: HashMap<PlayerId, (String, Box<RawValue>)> = HashMap::new();
+        // The `ops` array of a lens is made once and shared by every connection that needs
+        // nothing of its own (`you` unchanged).
+        let mut lens_ops: HashMap<Lens, (String, Option<Arc<RawValue>>)> = HashMap::new();
+        let mut you_ops: HashMap<PlayerId, String> = HashMap::new();
         for (cid, (conn, viewer, last, patched)) in self.conns.iter_mut() {
             let lens = self.game.lens(*viewer);
             let frame = frames.entry(lens).or_insert_with(|| {
@@ -759,42 +761,38 @@ impl Room {
                 if lens == Lens::Host {
                     v.storage = storage;
                 }
-                Frame::new(&v)
+                Frame::new(v)
             });
             let id = echo.as_ref().filter(|(c, _)| c == cid).map(|(_, v)| v.clone());
             if conn.wants_patches() {
-                let ops = lens_ops.entry(lens).or_insert_with(|| {
+                let (ops, shared_ops) = lens_ops.entry(lens).or_insert_with(|| {
                     // A lens seen for the first time gives no operations: its connections
                     // are new and get a whole state.
-                    self.prev_frames.entry(lens).or_default().advance(&frame.fields, "you").into_inner()
+                    (self.prev_frames.entry(lens).or_default().advance(&frame.view).into_inner(), None)
                 });
                 let you = match viewer {
                     Viewer::Player(p) => Some(you_ops.entry(*p).or_insert_with(|| {
-                        let now_you = serde_json::value::to_raw_value(&self.game.you_of(*p)).expect("views serialise");
-                        let ops = match self.prev_you.get(p) {
-                            Some(prev) if prev.get() == now_you.get() => String::new(),
-                            Some(prev) => {
-                                let mut out = patch::Ops::default();
-                                patch::diff(prev, &now_you, "/you", &mut out);
-                                out.into_inner()
-                            }
-                            None => String::new(),
-                        };
-                        self.prev_you.insert(*p, now_you.clone());
-                        (ops, now_you)
+                        // Compared typed: an unchanged `you` is not serialised at all.
+                        let now_you = self.game.you_of(*p);
+                        let mut ops = patch::Ops::default();
+                        if let Some(prev) = self.prev_you.get(p) {
+                            patch::field(prev, &now_you, "/you", &mut ops);
+                        }
+                        self.prev_you.insert(*p, now_you);
+                        ops.into_inner()
                     })),
                     _ => None,
                 };
                 if *patched == Some(lens) {
-                    let you_ops = you.map_or("", |(ops, _)| ops.as_str());
+                    let you_ops = you.map_or("", |ops| ops.as_str());
                     if ops.is_empty() && you_ops.is_empty() && id.is_none() {
                         continue;
                     }
+                    let array = |text: String| Arc::from(RawValue::from_string(text).expect("operations are JSON"));
                     let all = match (ops.is_empty(), you_ops.is_empty()) {
-                        (false, false) => format!("[{ops},{you_ops}]"),
-                        (false, true) => format!("[{ops}]"),
-                        (true, false) => format!("[{you_ops}]"),
-                        (true, true) => "[]".to_string(),
+                        (false, false) => array(format!("[{ops},{you_ops}]")),
+                        (true, false) => array(format!("[{you_ops}]")),
+                        (_, true) => shared_ops.get_or_insert_with(|| array(format!("[{ops}]"))).clone(),
                     };
                     if conn.push_patch(outbox::Patch { ops: all, id: id.clone() }) {
                         continue;

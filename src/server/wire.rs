@@ -201,24 +201,32 @@ pub fn schema() -> Value {
     s
 }
 
-/// A view serialised once for everyone looking through one lens: its JSON, its top-level
-/// fields for adding a player's `you`, and a hash that ignores `server_time` (which changes
-/// with every broadcast but is no change a client needs to be told about).
+/// A view made once for everyone looking through one lens. Patched connections are sent
+/// the typed difference from the lens's previous view ([`super::patch::Prev`]), which
+/// serialises only what changed; the view's fields as JSON, its whole text and its hash
+/// are made only when a connection needs a whole state (a room whose connections all take
+/// patches never makes them). The hash ignores `server_time`, which changes with every
+/// broadcast but is no change a client needs to be told about.
 pub struct Frame {
-    pub fields: Vec<(&'static str, Box<RawValue>)>,
-    /// The whole view and its hash, made only when a connection needs a whole state (a
-    /// room whose connections all take patches never makes them).
+    pub view: std::sync::Arc<View>,
+    fields: std::sync::OnceLock<Fields>,
     json: std::sync::OnceLock<Box<RawValue>>,
     hash: std::sync::OnceLock<u64>,
 }
 
+/// A view's top-level fields, each serialised on its own.
+pub type Fields = Vec<(&'static str, Box<RawValue>)>;
+
 impl Frame {
-    /// Serialises each top-level field of the view once, on its own: the patches diff
-    /// these, and a whole state is written from them, so the view is never serialised
-    /// whole and then parsed again.
-    pub fn new(view: &View) -> Frame {
-        let fields = view.serialize(FieldCollector).expect("views serialise");
-        Frame { fields, json: Default::default(), hash: Default::default() }
+    pub fn new(view: View) -> Frame {
+        Frame { view: view.into(), fields: Default::default(), json: Default::default(), hash: Default::default() }
+    }
+
+    /// Each top-level field of the view serialised once, on its own, so that a player's
+    /// whole state is the shared fields and their own `you`, written by serde without
+    /// serialising the shared part again and without cutting or gluing JSON text.
+    pub fn fields(&self) -> &Fields {
+        self.fields.get_or_init(|| self.view.serialize(FieldCollector).expect("views serialise"))
     }
 
     /// The whole view as one JSON object.
@@ -232,7 +240,7 @@ impl Frame {
     pub fn hash(&self) -> u64 {
         *self.hash.get_or_init(|| {
             let mut h = std::hash::DefaultHasher::new();
-            for (k, v) in &self.fields {
+            for (k, v) in self.fields() {
                 if *k != "server_time" {
                     k.hash(&mut h);
                     v.get().hash(&mut h);
@@ -261,8 +269,9 @@ struct WithYou<'a> {
 
 impl Serialize for WithYou<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.frame.fields.len()))?;
-        for (k, v) in &self.frame.fields {
+        let fields = self.frame.fields();
+        let mut map = s.serialize_map(Some(fields.len()))?;
+        for (k, v) in fields {
             match self.you {
                 Some(you) if *k == "you" => map.serialize_entry(k, you)?,
                 _ => map.serialize_entry(k, v)?,
@@ -276,7 +285,7 @@ impl Serialize for WithYou<'_> {
 /// JSON on its own, in order (fields serde skips stay out, as in the whole text).
 struct FieldCollector;
 
-type Collected = Vec<(&'static str, Box<RawValue>)>;
+type Collected = Fields;
 
 /// The fields collected so far.
 struct Collecting(Collected);

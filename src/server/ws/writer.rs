@@ -7,7 +7,6 @@ use std::time::Duration;
 use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt};
 use serde_json::Value;
-use serde_json::value::RawValue;
 use tokio::sync::{mpsc, watch};
 
 use super::super::outbox::{Conn, Out};
@@ -59,9 +58,8 @@ pub(super) async fn write_loop<K: Sink<Message> + Unpin>(
                     }
                 }
                 for p in patches {
-                    let Ok(ops) = RawValue::from_string(p.ops) else { continue };
                     rev += 1;
-                    let msg = ServerMsg::Patch { rev, base: rev - 1, id: p.id.as_ref(), ops: &ops };
+                    let msg = ServerMsg::Patch { rev, base: rev - 1, id: p.id.as_ref(), ops: &p.ops };
                     batch.push(Message::Text(msg.text().into()));
                 }
                 batch
