@@ -346,7 +346,7 @@ mod tests {
         let lenses = [Lens::Host, Lens::Screen, Lens::Table(None), Lens::Table(Some(0)), Lens::Table(Some(1))];
         let mut prev: Vec<Prev> = lenses.iter().map(|_| Prev::default()).collect();
         let mut last: Vec<Option<Value>> = vec![None; lenses.len()];
-        let view = |g: &Game, lens, now| Arc::new(g.frame("BCDFG", lens, now, &|p: PlayerId| p.0 % 2 == 0));
+        let view = |g: &Game, lens, now| Arc::new(g.frame("BCDFG", lens, now, &|p: PlayerId| p.0.is_multiple_of(2)));
         let text = |v: &View| {
             let mut v = serde_json::to_value(v).unwrap();
             v.as_object_mut().unwrap().remove("you");
