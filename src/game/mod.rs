@@ -21,7 +21,7 @@ pub use budget::BudgetResult;
 pub use deal::{Deck, late_seat, seats_per_role, table_count, table_sizes};
 pub use error::{ErrorCode, GameError, InputProblem, Limit};
 pub use tally::{Choice, Counts, Reason, ReasonKind, Tally};
-pub use view::{Lens, ReasonView, TableView, View, Viewer, You, rfc3339};
+pub use view::{CardView, Lens, ReasonView, TableView, View, Viewer, You, rfc3339};
 
 use crate::scenario::{DecisionRule, Language, NoteKind, Role, RoundKind, Scenario};
 
@@ -397,7 +397,8 @@ pub struct Note {
     /// Round index (0-based).
     pub round: usize,
     pub kind: NoteKind,
-    pub text: String,
+    /// Shared with the views, which show it on every change.
+    pub text: Arc<str>,
     /// Hidden by the facilitator from every view but the host's.
     pub hidden: bool,
 }
@@ -496,6 +497,9 @@ pub struct Game {
     /// When the first round opened and when the room finished (the reports' times).
     started_ms: Option<Millis>,
     finished_ms: Option<Millis>,
+    /// Every card of the case as views show it, made once per room: views (the host's has
+    /// every seat's card) share them instead of copying their texts for every change.
+    card_views: Arc<[Vec<Arc<CardView>>; 3]>,
 }
 
 impl Game {
@@ -530,6 +534,21 @@ impl Game {
             started_ms: None,
             finished_ms: None,
             rules,
+            card_views: Arc::new(Role::ALL.map(|r| {
+                let cards = &scenario.roles.get(r).cards;
+                cards
+                    .iter()
+                    .map(|c| {
+                        Arc::new(CardView {
+                            name: c.name.clone(),
+                            text: c.text.clone(),
+                            values: c.values.clone(),
+                            conditions: c.conditions.clone(),
+                            goal: c.goal.clone(),
+                        })
+                    })
+                    .collect()
+            })),
             scenario,
         }
     }
@@ -1099,7 +1118,7 @@ impl Game {
             return Err(GameError::LimitReached(Limit::NotesPerRoom));
         }
         self.note_chars += chars;
-        self.tables[t].notes.push(Note { player: id, round: i, kind, text, hidden: false });
+        self.tables[t].notes.push(Note { player: id, round: i, kind, text: text.into(), hidden: false });
         Ok(vec![])
     }
 

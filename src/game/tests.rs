@@ -161,7 +161,7 @@ fn ready_belongs_to_briefing_and_debrief() {
 fn notes_need_an_allowed_kind_and_a_text_of_1_to_280() {
     let mut g = at_round(1);
     g.apply(p(1), &note("value", "  Samen spelen  "), 0).unwrap();
-    assert_eq!(g.tables()[0].notes[0].text, "Samen spelen");
+    assert_eq!(&*g.tables()[0].notes[0].text, "Samen spelen");
     assert_eq!(err(g.apply(p(1), &note("idea", "Nee"), 0)), ErrorCode::InvalidInput);
     assert_eq!(err(g.apply(p(1), &note("bogus", "Nee"), 0)), ErrorCode::InvalidInput);
     assert_eq!(err(g.apply(p(1), &note("value", "  "), 0)), ErrorCode::InvalidInput);

@@ -2,6 +2,8 @@
 //! leaves a room, so every secret rule lives here: a card's goal reaches only its holder and
 //! the host, an open vote only the voter (and the host unless the ballot is secret).
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -155,14 +157,14 @@ pub struct SeatView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub voted: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub card: Option<CardView>,
+    pub card: Option<Arc<CardView>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub real_role: Option<Option<Role>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vote: Option<Option<Vote>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CardView {
     pub name: String,
     pub text: String,
@@ -182,7 +184,7 @@ pub struct NoteView {
     pub player_id: PlayerId,
     pub round: usize,
     pub kind: NoteKind,
-    pub text: String,
+    pub text: Arc<str>,
     /// Hidden by the facilitator (extension): others see a placeholder as `text`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
@@ -247,7 +249,7 @@ pub struct You {
     pub table: Option<usize>,
     pub role: Option<Role>,
     pub prompt: Option<String>,
-    pub card: Option<CardView>,
+    pub card: Option<Arc<CardView>>,
     pub vote: Option<Vote>,
     /// Version 2: your ballot in a budget round (project ids), `null` before you sent one
     /// and outside budget rounds.
@@ -463,15 +465,8 @@ impl Game {
         }
     }
 
-    fn card(&self, p: &Player) -> Option<CardView> {
-        let c = &self.scenario.roles.get(p.role?).cards[p.card?];
-        Some(CardView {
-            name: c.name.clone(),
-            text: c.text.clone(),
-            values: c.values.clone(),
-            conditions: c.conditions.clone(),
-            goal: c.goal.clone(),
-        })
+    fn card(&self, p: &Player) -> Option<Arc<CardView>> {
+        Some(self.card_views[p.role?.index()][p.card?].clone())
     }
 
     fn you(&self, p: &Player) -> You {

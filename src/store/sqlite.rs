@@ -393,9 +393,12 @@ fn commit(conn: &mut Connection, writes: &[Write]) -> Result<(), StoreError> {
                 if !forget.is_empty() {
                     forget_votes(&tx, code, e.seq, forget)?;
                 }
-                tx.execute(
+                // Every command goes through here: the statement is prepared once per
+                // connection, not parsed again for each.
+                tx.prepare_cached(
                     "INSERT INTO commands (room, seq, time_ms, actor, command, token_hash, sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
+                )?
+                .execute(params![
                         code,
                         e.seq as i64,
                         e.time_ms,
@@ -403,8 +406,7 @@ fn commit(conn: &mut Connection, writes: &[Write]) -> Result<(), StoreError> {
                         serde_json::to_string(&e.command).expect("commands serialise"),
                         e.token_hash,
                         e.sealed.as_ref().map(|s| serde_json::to_string(s).expect("decisions serialise"))
-                    ],
-                )?;
+                    ])?;
             }
             Write::Finish(code, at) => {
                 tx.execute(
