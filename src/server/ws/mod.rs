@@ -17,12 +17,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Extension;
-use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, RawQuery, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::WebSocketStream;
+pub use tungstenite::Message;
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 
 use super::edge::ConnSlot;
-use axum::response::Response;
-use futures_util::StreamExt;
 
 use super::App;
 pub use decode::{Incoming, decode};
@@ -35,48 +41,91 @@ pub const SESSION_TIMEOUT: Duration = Duration::from_secs(10);
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
+/// `GET /ws`: the WebSocket handshake (RFC 6455, HTTP/1.1), then the session on its own
+/// task. The upgrade is done here rather than by axum's `WebSocketUpgrade` so that the
+/// writer holds tungstenite's stream itself and can send a large message in frames
+/// (`writer.rs`): the stream's write buffer keeps the size of the largest frame it ever
+/// wrote, for the life of the connection.
 pub async fn handler(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     slot: Option<Extension<ConnSlot>>,
     RawQuery(query): RawQuery,
-    ws: WebSocketUpgrade,
+    req: Request,
 ) -> Response {
+    let Some(accept) = accept_key(req.method(), req.headers()) else {
+        return (StatusCode::BAD_REQUEST, "A WebSocket handshake (HTTP/1.1, version 13) is needed here.")
+            .into_response();
+    };
     // `/ws?room=CODE` (version 2): a routing hint for a proxy in front of several nodes.
     let hint =
         query.as_deref().and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("room=")).map(|v| v.to_string()));
     // The Origin and Host checks ran at the edge (`edge::guard`).
-    ws.max_frame_size(MAX_FRAME)
-        .max_message_size(MAX_FRAME)
-        // tungstenite's defaults (128 KiB each) would cost a gigabyte per 10,000 sockets.
-        // Client messages are small; a 512-byte read chunk still reads a 16 KiB message in
-        // a few calls, and each idle connection keeps 3.5 KiB less (docs/performance.md).
-        .read_buffer_size(512)
-        .write_buffer_size(0)
-        .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .on_upgrade(move |socket| {
-            // The connection's place at the edge is held for as long as the socket lives.
-            let slot = slot;
-            // Every line a connection logs carries its number (never its address: that is
-            // personal data), and its room once a session is open.
-            let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-            let span = tracing::info_span!("conn", conn = id, room = tracing::field::Empty);
-            let (sink, stream) = socket.split();
-            tracing::Instrument::instrument(
-                async move {
-                    session::run(stream, sink, app, peer.ip(), id, hint).await;
-                    drop(slot);
-                },
-                span,
-            )
-        })
+    let upgrade = hyper::upgrade::on(req);
+    tokio::spawn(async move {
+        let Ok(upgraded) = upgrade.await else { return };
+        let config = WebSocketConfig::default()
+            .max_frame_size(Some(MAX_FRAME))
+            .max_message_size(Some(MAX_FRAME))
+            // tungstenite's defaults (128 KiB each) would cost a gigabyte per 10,000
+            // sockets. Client messages are small; a 512-byte read chunk still reads a
+            // 16 KiB message in a few calls (docs/performance.md).
+            .read_buffer_size(512)
+            .write_buffer_size(0)
+            .max_write_buffer_size(MAX_WRITE_BUFFER);
+        let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+        // The connection's place at the edge is held for as long as the socket lives.
+        let slot = slot;
+        // Every line a connection logs carries its number (never its address: that is
+        // personal data), and its room once a session is open.
+        let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!("conn", conn = id, room = tracing::field::Empty);
+        let (sink, stream) = socket.split();
+        tracing::Instrument::instrument(
+            async move {
+                session::run(stream, sink, app, peer.ip(), id, hint).await;
+                drop(slot);
+            },
+            span,
+        )
+        .await
+    });
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, "upgrade")
+        .header(header::UPGRADE, "websocket")
+        .header(header::SEC_WEBSOCKET_ACCEPT, accept)
+        .body(Body::empty())
+        .expect("a valid handshake response")
+}
+
+/// The `Sec-WebSocket-Accept` for a valid opening handshake (RFC 6455 section 4.2.1), or
+/// `None` when the request is not one.
+fn accept_key(method: &Method, headers: &HeaderMap) -> Option<String> {
+    use base64::Engine;
+    use sha1::Digest;
+    let has = |name: header::HeaderName, token: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))))
+    };
+    let ok = method == Method::GET
+        && has(header::CONNECTION, "upgrade")
+        && has(header::UPGRADE, "websocket")
+        && headers.get(header::SEC_WEBSOCKET_VERSION).is_some_and(|v| v == "13");
+    let key = headers.get(header::SEC_WEBSOCKET_KEY).filter(|_| ok)?;
+    let mut sha1 = sha1::Sha1::default();
+    sha1.update(key.as_bytes());
+    sha1.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+    Some(base64::engine::general_purpose::STANDARD.encode(sha1.finalize()))
 }
 
 /// Most bytes a connection may have waiting to be sent: one view must always fit.
 pub const MAX_WRITE_BUFFER: usize = 4 << 20;
 
 fn close(code: u16) -> Message {
-    Message::Close(Some(CloseFrame { code, reason: "".into() }))
+    Message::Close(Some(CloseFrame { code: CloseCode::from(code), reason: "".into() }))
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
@@ -19,7 +18,7 @@ use super::super::wire::{Limits, PROTOCOL, ServerMsg};
 use super::decode::{Incoming, decode};
 use super::limits::{Bucket, MAX_DROPPED, rate_limited};
 use super::writer::write_loop;
-use super::{SESSION_TIMEOUT, close};
+use super::{Message, SESSION_TIMEOUT, close};
 use crate::code::normalize_code;
 use crate::game::ErrorCode;
 use crate::scenario::Language;
@@ -46,7 +45,7 @@ pub(super) async fn run<S, K>(
     conn_id: u64,
     hint: Option<String>,
 ) where
-    S: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    S: Stream<Item = Result<Message, tungstenite::Error>> + Unpin,
     K: Sink<Message> + Unpin + Send + 'static,
 {
     let n = app.connections.fetch_add(1, Ordering::Relaxed) + 1;
@@ -119,10 +118,10 @@ pub(super) async fn run<S, K>(
             }
             Some(Err(e)) => {
                 // The reader cannot go on after a protocol error; say why, then close.
-                let (code, close_code) = match e.into_inner().downcast_ref::<tungstenite::Error>() {
-                    Some(tungstenite::Error::Capacity(_)) => (ErrorCode::TooLarge, 1009),
-                    Some(tungstenite::Error::Utf8(_)) => (ErrorCode::BadMessage, 1007),
-                    Some(tungstenite::Error::Protocol(_)) => (ErrorCode::BadMessage, 1002),
+                let (code, close_code) = match e {
+                    tungstenite::Error::Capacity(_) => (ErrorCode::TooLarge, 1009),
+                    tungstenite::Error::Utf8(_) => (ErrorCode::BadMessage, 1007),
+                    tungstenite::Error::Protocol(_) => (ErrorCode::BadMessage, 1002),
                     _ => break,
                 };
                 fail(code, lang, None);
@@ -254,9 +253,10 @@ mod tests {
 
     use std::sync::RwLock;
 
-    use axum::extract::ws::{CloseFrame, Utf8Bytes};
     use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
     use serde_json::json;
+    use tungstenite::Utf8Bytes;
+    use tungstenite::protocol::CloseFrame;
 
     use super::*;
     use crate::scenario::Library;
@@ -289,14 +289,14 @@ mod tests {
     }
 
     /// A session on channels: (what the client sends, what the server writes).
-    fn connect(app: Arc<App>) -> (UnboundedSender<Result<Message, axum::Error>>, UnboundedReceiver<Message>) {
+    fn connect(app: Arc<App>) -> (UnboundedSender<Result<Message, tungstenite::Error>>, UnboundedReceiver<Message>) {
         let (to_server, stream) = unbounded();
         let (sink, from_server) = unbounded();
         tokio::spawn(run(stream, sink, app, "127.0.0.1".parse().unwrap(), rand_id(), None));
         (to_server, from_server)
     }
 
-    fn text(v: serde_json::Value) -> Result<Message, axum::Error> {
+    fn text(v: serde_json::Value) -> Result<Message, tungstenite::Error> {
         Ok(Message::Text(Utf8Bytes::from(v.to_string())))
     }
 
@@ -309,7 +309,7 @@ mod tests {
         loop {
             match tokio::time::timeout(wait, rx.next()).await.expect("an answer in time") {
                 Some(Message::Text(t)) => return Ok(serde_json::from_str(t.as_str()).unwrap()),
-                Some(Message::Close(Some(CloseFrame { code, .. }))) => return Err(code),
+                Some(Message::Close(Some(CloseFrame { code, .. }))) => return Err(code.into()),
                 Some(_) => continue,
                 None => return Err(0),
             }
@@ -321,7 +321,7 @@ mod tests {
     /// part of every connection's memory (docs/performance.md, issue #14).
     #[tokio::test]
     async fn an_idle_connections_tasks_stay_small() {
-        let (_to_server, stream) = unbounded::<Result<Message, axum::Error>>();
+        let (_to_server, stream) = unbounded::<Result<Message, tungstenite::Error>>();
         let (sink, _from_server) = unbounded::<Message>();
         let session = run(stream, sink, app(), "127.0.0.1".parse().unwrap(), rand_id(), None);
         let (sink, _r) = unbounded::<Message>();

@@ -4,14 +4,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt};
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
 use super::super::outbox::{Conn, Out};
 use super::super::wire::ServerMsg;
-use super::close;
+use super::{Message, close};
+use tungstenite::protocol::frame::Frame;
+use tungstenite::protocol::frame::coding::{Data as OpData, OpCode};
+use tungstenite::{Bytes, Utf8Bytes};
 
 /// A send that takes longer means the client is stuck: it is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -19,6 +21,27 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const CLOSE_LINGER: Duration = Duration::from_millis(500);
 /// Pings keep phones' connections (and NAT mappings) alive and find dead ones.
 const PING_EVERY: Duration = Duration::from_secs(25);
+
+/// A text longer than this goes to a connection that takes patches in frames of this size.
+/// tungstenite's write buffer keeps the capacity of the largest frame it ever wrote, for
+/// the life of the connection: whole states (5–20 KB) are rare for such a connection (its
+/// first view, a `sync`), so in frames it keeps 2 KiB instead of its largest view. A
+/// version-1 connection gets a whole state on every change, where more frames would cost
+/// more system calls, so its states go out whole.
+pub const FRAGMENT: usize = 2048;
+
+/// One text message as a text frame and continuation frames (RFC 6455 section 5.4); each
+/// frame is written as it is made.
+async fn send_in_frames<K: Sink<Message> + Unpin>(sink: &mut K, text: Utf8Bytes) -> Result<(), K::Error> {
+    let bytes = Bytes::from(text);
+    let n = bytes.len().div_ceil(FRAGMENT);
+    for i in 0..n {
+        let part = bytes.slice(i * FRAGMENT..((i + 1) * FRAGMENT).min(bytes.len()));
+        let opcode = OpCode::Data(if i == 0 { OpData::Text } else { OpData::Continue });
+        sink.send(Message::Frame(Frame::message(part, opcode, i + 1 == n))).await?;
+    }
+    Ok(())
+}
 
 pub(super) async fn write_loop<K: Sink<Message> + Unpin>(
     mut sink: K,
@@ -70,14 +93,44 @@ pub(super) async fn write_loop<K: Sink<Message> + Unpin>(
             if let Message::Text(t) = &m {
                 sent_bytes.inc_by(t.len() as u64);
             }
-            match tokio::time::timeout(SEND_TIMEOUT, sink.send(m)).await {
-                Ok(Ok(())) => {}
-                _ => {
-                    conn.kill();
-                    return;
+            let sent = match m {
+                Message::Text(t) if t.len() > FRAGMENT && conn.wants_patches() => {
+                    tokio::time::timeout(SEND_TIMEOUT, send_in_frames(&mut sink, t)).await
                 }
+                m => tokio::time::timeout(SEND_TIMEOUT, sink.send(m)).await,
+            };
+            if !matches!(sent, Ok(Ok(()))) {
+                conn.kill();
+                return;
             }
         }
     }
     conn.kill();
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_long_text_goes_out_in_frames_of_at_most_two_kib_that_make_it_whole() {
+        let text: String = (0..5000).map(|i| char::from(b'a' + (i % 26) as u8)).collect::<String>() + "é€𝄞";
+        let (mut sink, mut out) = futures_channel::mpsc::unbounded::<Message>();
+        send_in_frames(&mut sink, Utf8Bytes::from(text.clone())).await.unwrap();
+        drop(sink);
+        let mut whole = Vec::new();
+        let mut frames = Vec::new();
+        while let Some(Message::Frame(f)) = out.next().await {
+            frames.push((f.header().opcode, f.header().is_final, f.payload().len()));
+            whole.extend_from_slice(f.payload());
+        }
+        assert_eq!(String::from_utf8(whole).unwrap(), text);
+        assert_eq!(frames.len(), 3);
+        assert_eq!(frames[0].0, OpCode::Data(OpData::Text));
+        assert!(frames[1..].iter().all(|f| f.0 == OpCode::Data(OpData::Continue)));
+        assert_eq!(frames.iter().map(|f| f.1).collect::<Vec<_>>(), [false, false, true]);
+        assert!(frames.iter().all(|f| f.2 <= FRAGMENT));
+    }
 }
