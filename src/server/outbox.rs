@@ -2,11 +2,13 @@
 //! slow client gets the newest, never a backlog) and a small queue for everything else.
 //! The room only ever pushes; the connection's writer task drains.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::Notify;
 
 /// Messages a connection may have queued besides states: beyond this it counts as stuck.
 pub const CONTROL_QUEUE: usize = 64;
@@ -23,18 +25,25 @@ pub enum Out {
 
 /// One WebSocket connection as a room sees it: the newest state waiting to be written (so
 /// a slow client gets the newest, never a backlog) and a small queue for everything else.
+/// Everything waits under one lock and wakes the writer through one `Notify`: a channel
+/// per connection for the queue and another for being killed cost 1.6 KB per idle
+/// connection (docs/performance.md).
 pub struct Conn {
     pub id: u64,
     /// Version 2: the session asked for patches (`"patches": true`).
-    patches: std::sync::atomic::AtomicBool,
+    patches: AtomicBool,
+    killed: AtomicBool,
     pending: std::sync::Mutex<Pending>,
+    /// Wakes the writer: something to send, or the connection was killed.
     pub wake: Notify,
-    control: mpsc::Sender<Out>,
-    kill: watch::Sender<bool>,
+    /// Wakes the reader when the connection was killed.
+    pub killed_wake: Notify,
 }
 
 #[derive(Default)]
 struct Pending {
+    /// Errors, welcomes, closes: sent in order, before any state.
+    control: VecDeque<Out>,
     view: Option<Arc<RawValue>>,
     /// Ids of accepted commands to echo; each gets its own state message.
     ids: Vec<Value>,
@@ -53,42 +62,72 @@ pub struct Patch {
 /// Patches a connection may have waiting; beyond this it gets one full state instead.
 pub const MAX_PENDING_PATCHES: usize = 32;
 
+/// What the writer takes in one go: the control messages, then the newest view, the ids
+/// to echo with it, and the patches after it.
+pub struct Taken {
+    pub control: VecDeque<Out>,
+    pub view: Option<Arc<RawValue>>,
+    pub ids: Vec<Value>,
+    pub patches: Vec<Patch>,
+}
+
 impl Conn {
-    pub fn new(id: u64, control: mpsc::Sender<Out>, kill: watch::Sender<bool>) -> Conn {
-        Conn { id, patches: Default::default(), pending: Default::default(), wake: Notify::new(), control, kill }
+    pub fn new(id: u64) -> Conn {
+        Conn {
+            id,
+            patches: Default::default(),
+            killed: Default::default(),
+            pending: Default::default(),
+            wake: Notify::new(),
+            killed_wake: Notify::new(),
+        }
+    }
+
+    fn queue(&self, out: Out) {
+        let mut p = self.pending.lock().expect("the pending lock is never poisoned");
+        if p.control.len() >= CONTROL_QUEUE {
+            drop(p);
+            // A connection whose queue stays full is stuck and is dropped.
+            self.kill();
+            return;
+        }
+        p.control.push_back(out);
+        drop(p);
+        self.wake.notify_one();
     }
 
     /// Queues a message; a connection whose queue stays full is stuck and is dropped.
     pub fn send(&self, text: String) {
-        if self.control.try_send(Out::Text(text)).is_err() {
-            self.kill();
-        }
+        self.queue(Out::Text(text));
     }
 
     pub fn close(&self, code: u16) {
-        if self.control.try_send(Out::Close(code)).is_err() {
-            self.kill();
-        }
+        self.queue(Out::Close(code));
     }
 
     /// Tells the writer the session is over: it sends what is queued, then stops.
     pub fn done(&self) {
-        if self.control.try_send(Out::Done).is_err() {
-            self.kill();
-        }
+        self.queue(Out::Done);
     }
 
+    /// Stops the connection at once: its writer and its reader end.
     pub fn kill(&self) {
-        let _ = self.kill.send(true);
+        self.killed.store(true, Ordering::Relaxed);
+        self.wake.notify_one();
+        self.killed_wake.notify_one();
+    }
+
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
     }
 
     /// Whether this connection takes patches.
     pub fn wants_patches(&self) -> bool {
-        self.patches.load(std::sync::atomic::Ordering::Relaxed)
+        self.patches.load(Ordering::Relaxed)
     }
 
     pub fn set_patches(&self, on: bool) {
-        self.patches.store(on, std::sync::atomic::Ordering::Relaxed);
+        self.patches.store(on, Ordering::Relaxed);
     }
 
     /// A whole view: it replaces everything waiting (patches included, whose ids it echoes).
@@ -115,9 +154,15 @@ impl Conn {
         true
     }
 
-    /// The newest view, the ids to echo with it, and the patches after it.
-    pub fn take_state(&self) -> (Option<Arc<RawValue>>, Vec<Value>, Vec<Patch>) {
+    /// Everything waiting: the control messages, then the newest view, the ids to echo
+    /// with it, and the patches after it.
+    pub fn take(&self) -> Taken {
         let mut p = self.pending.lock().expect("the pending lock is never poisoned");
-        (p.view.take(), std::mem::take(&mut p.ids), std::mem::take(&mut p.patches))
+        Taken {
+            control: std::mem::take(&mut p.control),
+            view: p.view.take(),
+            ids: std::mem::take(&mut p.ids),
+            patches: std::mem::take(&mut p.patches),
+        }
     }
 }

@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::Value;
-use tokio::sync::{mpsc, watch};
 
 use super::super::App;
-use super::super::outbox::{CONTROL_QUEUE, Conn};
+use super::super::outbox::Conn;
 use super::super::room::{Session, error_json};
 use super::super::wire::{Limits, PROTOCOL, ServerMsg};
 use super::decode::{Incoming, decode};
@@ -68,12 +67,9 @@ pub(super) async fn run<S, K>(
     if sink.send(Message::Text(hello.into())).await.is_err() {
         return;
     }
-    let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
-    let (kill_tx, mut kill_rx) = watch::channel(false);
-    let conn = Arc::new(Conn::new(conn_id, control_tx, kill_tx));
+    let conn = Arc::new(Conn::new(conn_id));
     tracing::debug!("connection opened");
-    let writer =
-        tokio::spawn(write_loop(sink, conn.clone(), control_rx, kill_rx.clone(), app.metrics.sent_bytes.clone()));
+    let writer = tokio::spawn(write_loop(sink, conn.clone(), app.metrics.sent_bytes.clone()));
 
     let mut room = None;
     // The identity of an open session (room and player, or room and host): its message
@@ -93,7 +89,7 @@ pub(super) async fn run<S, K>(
                 conn.close(1008);
                 break;
             }
-            _ = kill_rx.changed() => break,
+            _ = conn.killed_wake.notified() => break,
         };
         let text = match frame {
             None | Some(Ok(Message::Close(_))) => break,
@@ -325,10 +321,8 @@ mod tests {
         let (sink, _from_server) = unbounded::<Message>();
         let session = run(stream, sink, app(), "127.0.0.1".parse().unwrap(), rand_id(), None);
         let (sink, _r) = unbounded::<Message>();
-        let (control_tx, control_rx) = tokio::sync::mpsc::channel(1);
-        let (kill_tx, kill_rx) = tokio::sync::watch::channel(false);
-        let conn = Arc::new(crate::server::outbox::Conn::new(1, control_tx, kill_tx));
-        let writer = super::super::writer::write_loop(sink, conn, control_rx, kill_rx, Default::default());
+        let conn = Arc::new(crate::server::outbox::Conn::new(1));
+        let writer = super::super::writer::write_loop(sink, conn, Default::default());
         let (s, w) = (std::mem::size_of_val(&session), std::mem::size_of_val(&writer));
         assert!(s <= 2048 && w <= 1024, "session task {s} bytes, writer task {w} bytes");
     }

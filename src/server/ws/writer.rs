@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use futures_util::{Sink, SinkExt};
 use serde_json::Value;
-use tokio::sync::{mpsc, watch};
 
 use super::super::outbox::{Conn, Out};
 use super::super::wire::ServerMsg;
@@ -46,49 +45,52 @@ async fn send_in_frames<K: Sink<Message> + Unpin>(sink: &mut K, text: Utf8Bytes)
 pub(super) async fn write_loop<K: Sink<Message> + Unpin>(
     mut sink: K,
     conn: Arc<Conn>,
-    mut control: mpsc::Receiver<Out>,
-    mut kill: watch::Receiver<bool>,
     sent_bytes: prometheus_client::metrics::counter::Counter,
 ) {
     let mut rev: u64 = 0;
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {
-        let batch: Vec<Message> = tokio::select! {
+        let mut batch = Vec::new();
+        // After this batch: `Some(None)` the session is over, `Some(Some(code))` close.
+        let mut then: Option<Option<u16>> = None;
+        tokio::select! {
             biased;
-            _ = kill.changed() => break,
-            out = control.recv() => match out {
-                None => break,
-                Some(Out::Text(t)) => vec![Message::Text(t.into())],
-                Some(Out::Done) => break,
-                Some(Out::Close(code)) => {
-                    let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close(code))).await;
-                    // Hold the socket a moment: closing it with unread bytes (the rest of an
-                    // oversized frame) makes the kernel reset the connection, and the client
-                    // would lose the error and the close frame before reading them.
-                    tokio::time::sleep(CLOSE_LINGER).await;
+            _ = conn.wake.notified() => {
+                if conn.is_killed() {
                     break;
                 }
-            },
-            _ = conn.wake.notified() => {
-                let (view, ids, patches) = conn.take_state();
-                let mut batch = Vec::new();
-                if let Some(view) = view {
-                    let ids: Vec<Option<Value>> = if ids.is_empty() { vec![None] } else { ids.into_iter().map(Some).collect() };
-                    for id in ids {
-                        rev += 1;
-                        batch.push(Message::Text(ServerMsg::State { rev, id: id.as_ref(), view: &view }.text().into()));
+                let taken = conn.take();
+                // The control messages first, in order; what follows a close or the end of
+                // the session is not sent.
+                for out in taken.control {
+                    match out {
+                        Out::Text(t) => batch.push(Message::Text(t.into())),
+                        Out::Done => then = Some(None),
+                        Out::Close(code) => then = Some(Some(code)),
+                    }
+                    if then.is_some() {
+                        break;
                     }
                 }
-                for p in patches {
-                    rev += 1;
-                    let msg = ServerMsg::Patch { rev, base: rev - 1, id: p.id.as_ref(), ops: &p.ops };
-                    batch.push(Message::Text(msg.text().into()));
+                if then.is_none() {
+                    if let Some(view) = taken.view {
+                        let ids: Vec<Option<Value>> =
+                            if taken.ids.is_empty() { vec![None] } else { taken.ids.into_iter().map(Some).collect() };
+                        for id in ids {
+                            rev += 1;
+                            batch.push(Message::Text(ServerMsg::State { rev, id: id.as_ref(), view: &view }.text().into()));
+                        }
+                    }
+                    for p in taken.patches {
+                        rev += 1;
+                        let msg = ServerMsg::Patch { rev, base: rev - 1, id: p.id.as_ref(), ops: &p.ops };
+                        batch.push(Message::Text(msg.text().into()));
+                    }
                 }
-                batch
             }
-            _ = ping.tick() => vec![Message::Ping(Default::default())],
-        };
+            _ = ping.tick() => batch.push(Message::Ping(Default::default())),
+        }
         for m in batch {
             if let Message::Text(t) = &m {
                 sent_bytes.inc_by(t.len() as u64);
@@ -102,6 +104,18 @@ pub(super) async fn write_loop<K: Sink<Message> + Unpin>(
             if !matches!(sent, Ok(Ok(()))) {
                 conn.kill();
                 return;
+            }
+        }
+        match then {
+            None => {}
+            Some(None) => break,
+            Some(Some(code)) => {
+                let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close(code))).await;
+                // Hold the socket a moment: closing it with unread bytes (the rest of an
+                // oversized frame) makes the kernel reset the connection, and the client
+                // would lose the error and the close frame before reading them.
+                tokio::time::sleep(CLOSE_LINGER).await;
+                break;
             }
         }
     }
