@@ -500,6 +500,9 @@ pub struct Game {
     /// Every card of the case as views show it, made once per room: views (the host's has
     /// every seat's card) share them instead of copying their texts for every change.
     card_views: Arc<[Vec<Arc<CardView>>; 3]>,
+    /// The case and its rounds as views show them, made once per room (see `fixed_views`).
+    scenario_view: Arc<view::ScenarioView>,
+    round_views: Arc<Vec<view::RoundView>>,
 }
 
 impl Game {
@@ -513,6 +516,7 @@ impl Game {
         let decks = Role::ALL.map(|r| Deck::new(scenario.roles.get(r).cards.len()));
         let mut rule = scenario.decision.resolve();
         rule.secret_ballot = options.secret_ballot.unwrap_or(rule.secret_ballot);
+        let (scenario_view, round_views) = Game::fixed_views(&scenario, &rule);
         Game {
             rule,
             language: options.language.unwrap_or(scenario.language),
@@ -550,6 +554,8 @@ impl Game {
                     .collect()
             })),
             scenario,
+            scenario_view,
+            round_views,
         }
     }
 

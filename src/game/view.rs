@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{BudgetResult, Choice, Counts, Decision, Game, Millis, Player, PlayerId, Reason, Stage, Status, Vote};
-use crate::scenario::{BudgetRule, Fraction, Language, NoteKind, Role, RoundKind};
+use crate::scenario::{BudgetRule, DecisionRule, Fraction, Language, NoteKind, Role, RoundKind, Scenario};
 
 /// Fewest counted votes for which a secret-ballot decision shows its counts per choice.
 pub const MIN_COUNTED_SECRET: u32 = 3;
@@ -31,9 +31,11 @@ pub struct View {
     pub language: Language,
     /// The server's clock, so a client can correct countdowns for its own (extension).
     pub server_time: String,
-    pub scenario: ScenarioView,
+    // The same for the whole room: made once and shared by every view (not a doc
+    // comment: it would change the published schema).
+    pub scenario: Arc<ScenarioView>,
     pub phase: PhaseView,
-    pub rounds: Vec<RoundView>,
+    pub rounds: Arc<Vec<RoundView>>,
     pub lobby: Vec<LobbyEntry>,
     pub tables: Vec<TableView>,
     /// Version 2: the result of every budget round closed so far (absent before the first).
@@ -50,7 +52,7 @@ pub struct View {
     pub you: Option<You>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ScenarioView {
     pub id: String,
     pub title: String,
@@ -63,7 +65,7 @@ pub struct ScenarioView {
     pub budget: Option<BudgetPhase>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DecisionRuleView {
     pub rule: &'static str,
     pub min_support: Option<Fraction>,
@@ -90,14 +92,14 @@ pub struct PhaseView {
     pub revealed: Option<Vec<usize>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct BudgetPhase {
     pub total: u64,
     pub rule: BudgetRule,
     pub projects: Vec<ProjectView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ProjectView {
     pub id: String,
     pub title: String,
@@ -105,7 +107,7 @@ pub struct ProjectView {
     pub cost: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct RoundView {
     pub kind: &'static str,
     pub title: String,
@@ -293,6 +295,32 @@ impl Game {
     }
 
     /// What a viewer sees through `lens`, with `you: null`.
+    /// The parts of every view that stay the same for the whole room (the case and its
+    /// rounds), made once when the room is.
+    pub(super) fn fixed_views(s: &Scenario, r: &DecisionRule) -> (Arc<ScenarioView>, Arc<Vec<RoundView>>) {
+        let scenario = ScenarioView {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            summary: s.summary.clone(),
+            case: s.case.text.clone(),
+            decision: DecisionRuleView {
+                rule: r.rule.code(),
+                min_support: r.min_support,
+                min_support_per_role: r.min_support_per_role,
+                max_objections: r.max_objections,
+                quorum: r.quorum,
+                secret_ballot: r.secret_ballot,
+            },
+            budget: s.budget.as_ref().map(budget_phase),
+        };
+        let rounds = s
+            .rounds
+            .iter()
+            .map(|r| RoundView { kind: r.kind.code(), title: r.title.clone(), minutes: r.minutes })
+            .collect();
+        (Arc::new(scenario), Arc::new(rounds))
+    }
+
     pub fn frame(&self, room: &str, lens: Lens, now: Millis, connected: &dyn Fn(PlayerId) -> bool) -> View {
         let s = &self.scenario;
         let host = lens == Lens::Host;
@@ -300,27 +328,12 @@ impl Game {
             Stage::Round(i) => Some(&s.rounds[i]),
             _ => None,
         };
-        let r = &self.rule;
         View {
             room: room.to_string(),
             locked: self.locked,
             language: self.language,
             server_time: rfc3339(now),
-            scenario: ScenarioView {
-                id: s.id.clone(),
-                title: s.title.clone(),
-                summary: s.summary.clone(),
-                case: s.case.text.clone(),
-                decision: DecisionRuleView {
-                    rule: r.rule.code(),
-                    min_support: r.min_support,
-                    min_support_per_role: r.min_support_per_role,
-                    max_objections: r.max_objections,
-                    quorum: r.quorum,
-                    secret_ballot: r.secret_ballot,
-                },
-                budget: s.budget.as_ref().map(budget_phase),
-            },
+            scenario: self.scenario_view.clone(),
             phase: PhaseView {
                 index: self.phase_index(),
                 kind: self.phase_kind(),
@@ -334,11 +347,7 @@ impl Game {
                     .map(|_| self.revealed.iter().map(|t| t + 1).collect()),
                 budget: round.filter(|r| r.kind == RoundKind::Budget).and(s.budget.as_ref()).map(budget_phase),
             },
-            rounds: s
-                .rounds
-                .iter()
-                .map(|r| RoundView { kind: r.kind.code(), title: r.title.clone(), minutes: r.minutes })
-                .collect(),
+            rounds: self.round_views.clone(),
             lobby: self
                 .players
                 .iter()

@@ -194,10 +194,10 @@ fn view_ops(old: &View, new: &View, out: &mut Ops) {
     field(&old.rounds, rounds, "/rounds", out);
     field(&old.lobby, lobby, "/lobby", out);
     if old.tables.len() == tables.len() {
+        // Each table field by field (comparing whole tables first would compare every
+        // note twice).
         for (i, (a, b)) in old.tables.iter().zip(tables).enumerate() {
-            if a != b {
-                table_ops(a, b, &format!("/tables/{i}"), out);
-            }
+            table_ops(a, b, &format!("/tables/{i}"), out);
         }
     } else {
         field(&old.tables, tables, "/tables", out);
