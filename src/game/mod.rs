@@ -497,12 +497,12 @@ pub struct Game {
     /// When the first round opened and when the room finished (the reports' times).
     started_ms: Option<Millis>,
     finished_ms: Option<Millis>,
-    /// Every card of the case as views show it, made once per room: views (the host's has
-    /// every seat's card) share them instead of copying their texts for every change.
-    card_views: Arc<[Vec<Arc<CardView>>; 3]>,
-    /// The case and its rounds as views show them, made once per room (see `fixed_views`).
+    /// The case, its rounds and every card as views show them, made once per room (see
+    /// `fixed_views`): views share them instead of copying their texts for every change.
     scenario_view: Arc<view::ScenarioView>,
     round_views: Arc<Vec<view::RoundView>>,
+    /// Per role (`Role::index`), each card of the deck.
+    card_views: Arc<[Vec<Arc<CardView>>; 3]>,
 }
 
 impl Game {
@@ -516,7 +516,7 @@ impl Game {
         let decks = Role::ALL.map(|r| Deck::new(scenario.roles.get(r).cards.len()));
         let mut rule = scenario.decision.resolve();
         rule.secret_ballot = options.secret_ballot.unwrap_or(rule.secret_ballot);
-        let (scenario_view, round_views) = Game::fixed_views(&scenario, &rule);
+        let (scenario_view, round_views, card_views) = Game::fixed_views(&scenario, &rule);
         Game {
             rule,
             language: options.language.unwrap_or(scenario.language),
@@ -538,24 +538,10 @@ impl Game {
             started_ms: None,
             finished_ms: None,
             rules,
-            card_views: Arc::new(Role::ALL.map(|r| {
-                let cards = &scenario.roles.get(r).cards;
-                cards
-                    .iter()
-                    .map(|c| {
-                        Arc::new(CardView {
-                            name: c.name.clone(),
-                            text: c.text.clone(),
-                            values: c.values.clone(),
-                            conditions: c.conditions.clone(),
-                            goal: c.goal.clone(),
-                        })
-                    })
-                    .collect()
-            })),
-            scenario,
             scenario_view,
             round_views,
+            card_views,
+            scenario,
         }
     }
 

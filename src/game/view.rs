@@ -295,9 +295,13 @@ impl Game {
     }
 
     /// What a viewer sees through `lens`, with `you: null`.
-    /// The parts of every view that stay the same for the whole room (the case and its
-    /// rounds), made once when the room is.
-    pub(super) fn fixed_views(s: &Scenario, r: &DecisionRule) -> (Arc<ScenarioView>, Arc<Vec<RoundView>>) {
+    /// The parts of views that stay the same for the whole room (the case, its rounds and
+    /// every card, per role), made once when the room is.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn fixed_views(
+        s: &Scenario,
+        r: &DecisionRule,
+    ) -> (Arc<ScenarioView>, Arc<Vec<RoundView>>, Arc<[Vec<Arc<CardView>>; 3]>) {
         let scenario = ScenarioView {
             id: s.id.clone(),
             title: s.title.clone(),
@@ -318,7 +322,17 @@ impl Game {
             .iter()
             .map(|r| RoundView { kind: r.kind.code(), title: r.title.clone(), minutes: r.minutes })
             .collect();
-        (Arc::new(scenario), Arc::new(rounds))
+        let cards = Role::ALL.map(|role| {
+            let card = |c: &crate::scenario::Card| CardView {
+                name: c.name.clone(),
+                text: c.text.clone(),
+                values: c.values.clone(),
+                conditions: c.conditions.clone(),
+                goal: c.goal.clone(),
+            };
+            s.roles.get(role).cards.iter().map(|c| Arc::new(card(c))).collect()
+        });
+        (Arc::new(scenario), Arc::new(rounds), Arc::new(cards))
     }
 
     pub fn frame(&self, room: &str, lens: Lens, now: Millis, connected: &dyn Fn(PlayerId) -> bool) -> View {
