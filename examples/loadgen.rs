@@ -33,6 +33,8 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 const PLAYERS_PER_ROOM: usize = 25;
 const CONNECTIONS_PER_WORKER: usize = 8_000;
+/// When this worker began sending notes (for `--timeline`).
+static NOTES_START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
 
 #[derive(Parser, Debug, Clone)]
 struct Args {
@@ -63,6 +65,10 @@ struct Args {
     /// Every client asks for state patches (version 2).
     #[arg(long)]
     patches: bool,
+    /// Also print the sender latency over time (p50, p99 and max per 5 s of notes) to stderr:
+    /// shows whether slow notes come in bursts (pings, checkpoints) or evenly.
+    #[arg(long)]
+    timeline: bool,
     /// Internal: run as a worker for rooms [from, to).
     #[arg(long, num_args = 2, hide = true)]
     worker: Option<Vec<usize>>,
@@ -71,6 +77,8 @@ struct Args {
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct Results {
     sender_ms: Vec<f64>,
+    /// Seconds after the start of the notes at which each `sender_ms` was sent.
+    sender_at: Vec<f64>,
     fanout_ms: Vec<f64>,
     sent: u64,
     lost: u64,
@@ -92,6 +100,7 @@ fn parent(args: Args) {
     let per_room = PLAYERS_PER_ROOM + 2;
     let rooms_per_worker = (CONNECTIONS_PER_WORKER / per_room).max(1);
     let before = args.server_pid.map(proc_stats);
+    let connecting = Instant::now();
     let mut workers = Vec::new();
     let mut from = 0;
     while from < rooms {
@@ -124,11 +133,32 @@ fn parent(args: Args) {
         assert_eq!(line.trim(), "READY", "a worker failed to connect: {line}");
     }
     let idle = args.server_pid.map(proc_stats);
+    if args.timeline {
+        let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        eprintln!("connected in {:.1} s; notes start at {:.3} (Unix time)", connecting.elapsed().as_secs_f64(), unix.as_secs_f64());
+    }
     let bytes_before = sent_bytes(args.server);
     for w in workers.iter_mut() {
         let stdin = w.stdin.as_mut().unwrap();
         writeln!(stdin, "GO").unwrap();
         stdin.flush().unwrap();
+    }
+    // CPU per 5 s of notes, the server's and the generator's (its workers together): a
+    // slow spell on a saturated generator core is the generator's, not the server's.
+    let samples = Arc::new(Mutex::new(Vec::<(f64, f64)>::new()));
+    if args.timeline {
+        let (samples, server, pids) = (samples.clone(), args.server_pid, workers.iter().map(|w| w.id()).collect::<Vec<_>>());
+        std::thread::spawn(move || {
+            let cpu = |pid: Option<u32>| pid.map_or(0.0, |p| proc_stats(p).cpu_seconds);
+            let gen_cpu = || pids.iter().map(|p| cpu(Some(*p))).sum::<f64>();
+            let (mut s0, mut g0) = (cpu(server), gen_cpu());
+            loop {
+                std::thread::sleep(Duration::from_secs(5));
+                let (s1, g1) = (cpu(server), gen_cpu());
+                samples.lock().unwrap().push((s1 - s0, g1 - g0));
+                (s0, g0) = (s1, g1);
+            }
+        });
     }
     let mut all = Results::default();
     for r in readers.iter_mut() {
@@ -136,6 +166,7 @@ fn parent(args: Args) {
         r.read_line(&mut line).unwrap();
         let part: Results = serde_json::from_str(&line).expect("a worker reports JSON");
         all.sender_ms.extend(part.sender_ms);
+        all.sender_at.extend(part.sender_at);
         all.fanout_ms.extend(part.fanout_ms);
         all.sent += part.sent;
         all.lost += part.lost;
@@ -147,6 +178,9 @@ fn parent(args: Args) {
         let _ = w.wait();
     }
     let connections = rooms * per_room;
+    if args.timeline {
+        timeline(&all, &samples.lock().unwrap());
+    }
     let pct = |v: &mut Vec<f64>, p: f64| -> f64 {
         if v.is_empty() {
             return f64::NAN;
@@ -179,6 +213,36 @@ fn parent(args: Args) {
         all.lost,
         all.connect_errors
     );
+}
+
+/// Sender latency per 5 s of notes, to stderr.
+fn timeline(all: &Results, cpu: &[(f64, f64)]) {
+    let mut buckets: Vec<Vec<f64>> = Vec::new();
+    for (at, ms) in all.sender_at.iter().zip(&all.sender_ms) {
+        let b = (*at / 5.0) as usize;
+        if buckets.len() <= b {
+            buckets.resize(b + 1, Vec::new());
+        }
+        buckets[b].push(*ms);
+    }
+    eprintln!("seconds  notes  p50 ms  p99 ms  max ms  server CPU %  generator CPU %");
+    for (i, mut v) in buckets.into_iter().enumerate() {
+        if v.is_empty() {
+            continue;
+        }
+        v.sort_by(|a, b| a.total_cmp(b));
+        let p = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+        let (server, generator) = cpu.get(i).map_or(("-".into(), "-".into()), |(s, g)| (format!("{:.0}", s * 20.0), format!("{:.0}", g * 20.0)));
+        eprintln!(
+            "{:>3}-{:<3} {:>6} {:>7.1} {:>7.1} {:>7.1} {server:>13} {generator:>16}",
+            i * 5,
+            i * 5 + 5,
+            v.len(),
+            p(0.5),
+            p(0.99),
+            p(1.0)
+        );
+    }
 }
 
 /// `democreatie_ws_sent_bytes_total` from `/metrics` (loopback needs no token).
@@ -257,6 +321,7 @@ struct Pending {
 struct Track {
     pending: Vec<Pending>,
     sender_ms: Vec<f64>,
+    sender_at: Vec<f64>,
     fanout_ms: Vec<f64>,
 }
 
@@ -376,6 +441,7 @@ async fn worker(args: Args, from: usize, to: usize) {
     std::io::stdin().read_line(&mut line).unwrap();
 
     let started = Instant::now();
+    let _ = NOTES_START.set(started);
     let stop_sending = started + Duration::from_secs_f64(args.duration);
     let stop_all = stop_sending + Duration::from_secs(5);
     let sent = Arc::new(Mutex::new(0u64));
@@ -409,6 +475,7 @@ async fn worker(args: Args, from: usize, to: usize) {
     for t in tracks {
         let mut t = t.lock().unwrap();
         res.sender_ms.append(&mut t.sender_ms);
+        res.sender_at.append(&mut t.sender_at);
         res.fanout_ms.append(&mut t.fanout_ms);
         res.lost += t.pending.iter().filter(|p| !p.sender_seen).count() as u64;
     }
@@ -419,7 +486,7 @@ async fn worker(args: Args, from: usize, to: usize) {
 fn observe(track: &Mutex<Track>, me: usize, text: &str) {
     let now = Instant::now();
     let mut t = track.lock().unwrap();
-    let Track { pending, sender_ms, fanout_ms } = &mut *t;
+    let Track { pending, sender_ms, sender_at, fanout_ms } = &mut *t;
     pending.retain_mut(|p| {
         if let Some(pos) = p.waiting.iter().position(|w| *w == me)
             && text.contains(p.text.as_str())
@@ -428,6 +495,7 @@ fn observe(track: &Mutex<Track>, me: usize, text: &str) {
             if me == p.sender {
                 p.sender_seen = true;
                 sender_ms.push(now.duration_since(p.sent).as_secs_f64() * 1000.0);
+                sender_at.push(p.sent.duration_since(*NOTES_START.get().unwrap_or(&p.sent)).as_secs_f64());
             }
             if p.waiting.is_empty() {
                 fanout_ms.push(now.duration_since(p.sent).as_secs_f64() * 1000.0);

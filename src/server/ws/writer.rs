@@ -18,8 +18,21 @@ use tungstenite::{Bytes, Utf8Bytes};
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a socket stays open after the server's close frame.
 const CLOSE_LINGER: Duration = Duration::from_millis(500);
-/// Pings keep phones' connections (and NAT mappings) alive and find dead ones.
-const PING_EVERY: Duration = Duration::from_secs(25);
+/// Pings keep phones' connections (and NAT mappings) alive and find dead ones: a
+/// connection never stays silent for longer than this. Only a quiet connection needs one:
+/// the writer looks every half of this and pings when it sent nothing since it last
+/// looked, so a quiet connection gets a ping every 25 s and a busy one none.
+pub const PING_EVERY: Duration = Duration::from_secs(25);
+
+/// When a connection first looks whether it is quiet: spread over one look's interval by
+/// its id, so that the connections of a workshop that joined together do not all ping at
+/// the same moment. At 16,000 participants those bursts were a third of the slow notes
+/// (docs/performance.md, "Session 6").
+fn first_look(conn_id: u64) -> Duration {
+    let half = (PING_EVERY / 2).as_millis() as u64;
+    // Fibonacci hashing: ids that follow each other land far apart.
+    Duration::from_millis(conn_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) % half)
+}
 
 /// A text longer than this goes to a connection that takes patches in frames of this size.
 /// tungstenite's write buffer keeps the capacity of the largest frame it ever wrote, for
@@ -48,8 +61,10 @@ pub(super) async fn write_loop<K: Sink<Message> + Unpin>(
     sent_bytes: prometheus_client::metrics::counter::Counter,
 ) {
     let mut rev: u64 = 0;
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
+    let mut look = tokio::time::interval_at(tokio::time::Instant::now() + first_look(conn.id), PING_EVERY / 2);
+    look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Anything written since the last look (a ping counts too).
+    let mut sent = true;
     loop {
         let mut batch = Vec::new();
         // After this batch: `Some(None)` the session is over, `Some(Some(code))` close.
@@ -89,8 +104,14 @@ pub(super) async fn write_loop<K: Sink<Message> + Unpin>(
                     }
                 }
             }
-            _ = ping.tick() => batch.push(Message::Ping(Default::default())),
+            _ = look.tick() => {
+                if !sent {
+                    batch.push(Message::Ping(Default::default()));
+                }
+                sent = false;
+            }
         }
+        sent |= !batch.is_empty();
         for m in batch {
             if let Message::Text(t) = &m {
                 sent_bytes.inc_by(t.len() as u64);
@@ -127,6 +148,54 @@ mod tests {
     use futures_util::StreamExt;
 
     use super::*;
+
+    /// Collects what `write_loop` writes, with the (paused) time at which it was written.
+    async fn writes_for(conn: Arc<Conn>, secs: u64, mut every: impl FnMut(u64)) -> Vec<(Duration, bool)> {
+        let (sink, mut out) = futures_channel::mpsc::unbounded::<Message>();
+        let start = tokio::time::Instant::now();
+        let writer = tokio::spawn(write_loop(sink, conn.clone(), Default::default()));
+        let mut seen = Vec::new();
+        for s in 0..secs {
+            every(s);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            while let Ok(m) = out.try_recv() {
+                seen.push((start.elapsed(), matches!(m, Message::Ping(_))));
+            }
+        }
+        conn.kill();
+        writer.await.unwrap();
+        seen
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_quiet_connection_is_pinged_every_25_s_and_a_busy_one_never() {
+        let quiet = writes_for(Arc::new(Conn::new(7)), 120, |_| {}).await;
+        let pings: Vec<Duration> = quiet.iter().filter(|(_, ping)| *ping).map(|(t, _)| *t).collect();
+        assert!(pings.len() >= 4, "{pings:?}");
+        assert!(pings[0] <= PING_EVERY + Duration::from_secs(1), "{pings:?}");
+        assert!(pings.windows(2).all(|w| w[1] - w[0] <= PING_EVERY + Duration::from_secs(1)), "{pings:?}");
+
+        let conn = Arc::new(Conn::new(7));
+        let c = conn.clone();
+        let busy = writes_for(conn, 120, move |s| {
+            if s % 10 == 0 {
+                c.send("{}".into());
+            }
+        })
+        .await;
+        assert_eq!(busy.iter().filter(|(_, ping)| !*ping).count(), 12);
+        assert!(busy.iter().all(|(_, ping)| !*ping), "{busy:?}");
+    }
+
+    #[test]
+    fn the_first_looks_of_connections_that_follow_each_other_are_spread_out() {
+        let mut firsts: Vec<Duration> = (1000..1100).map(first_look).collect();
+        assert!(firsts.iter().all(|d| *d < PING_EVERY / 2));
+        firsts.sort();
+        // 100 connections over 12.5 s: no two within 20 ms would be clustered.
+        let gaps_over_20_ms = firsts.windows(2).filter(|w| w[1] - w[0] > Duration::from_millis(20)).count();
+        assert!(gaps_over_20_ms > 80, "{firsts:?}");
+    }
 
     #[tokio::test]
     async fn a_long_text_goes_out_in_frames_of_at_most_two_kib_that_make_it_whole() {
