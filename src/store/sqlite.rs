@@ -369,8 +369,22 @@ fn write_batch(conn: &mut Connection, writes: Vec<Write>, acks: Vec<Reply>) {
 }
 
 /// Runs `writes` in one transaction and commits it; on any error nothing of it stays.
+/// `BEGIN` and `COMMIT` are cached statements: rusqlite's `transaction()` parses both again
+/// for every commit, which was a third of this thread's time under the peer workload
+/// (docs/performance.md, "Session 6").
 fn commit(conn: &mut Connection, writes: &[Write]) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
+    conn.prepare_cached("BEGIN")?.execute([])?;
+    let done = write_all(conn, writes).and_then(|()| Ok(conn.prepare_cached("COMMIT")?.execute([]).map(|_| ())?));
+    if done.is_err() && !conn.is_autocommit() {
+        // Still in the transaction (a write or the commit failed): undo it all.
+        if let Err(e) = conn.prepare_cached("ROLLBACK").and_then(|mut s| s.execute([])) {
+            tracing::warn!("a failed batch could not be rolled back: {e}");
+        }
+    }
+    done
+}
+
+fn write_all(tx: &Connection, writes: &[Write]) -> Result<(), StoreError> {
     for w in writes {
         match w {
             Write::Create(rec) => {
@@ -391,7 +405,7 @@ fn commit(conn: &mut Connection, writes: &[Write]) -> Result<(), StoreError> {
             }
             Write::Append(code, e, forget) => {
                 if !forget.is_empty() {
-                    forget_votes(&tx, code, e.seq, forget)?;
+                    forget_votes(tx, code, e.seq, forget)?;
                 }
                 // Every command goes through here: the statement is prepared once per
                 // connection, not parsed again for each.
@@ -420,7 +434,6 @@ fn commit(conn: &mut Connection, writes: &[Write]) -> Result<(), StoreError> {
             }
         }
     }
-    tx.commit()?;
     Ok(())
 }
 
