@@ -361,7 +361,9 @@ pub struct Vote {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Player {
     pub id: PlayerId,
-    pub name: String,
+    /// Shared with every view that shows it (each lens, each change): cloning and
+    /// comparing it is a pointer.
+    pub name: Arc<str>,
     pub real_role: Option<Role>,
     pub status: Status,
     /// Index into the tables, once seated.
@@ -795,7 +797,7 @@ impl Game {
         let id = PlayerId(self.players.len() as u32 + 1);
         self.players.push(Player {
             id,
-            name,
+            name: name.into(),
             real_role,
             status: Status::Lobby,
             table: None,

@@ -51,7 +51,7 @@ fn with_role(g: &Game, role: Role) -> Vec<Actor> {
 fn names_are_trimmed_normalised_and_unique_ignoring_case() {
     let mut g = Game::new(small(), RoomOptions::default(), 1);
     join(&mut g, "  Zoe\u{301}  ").unwrap();
-    assert_eq!(g.players()[0].name, "Zo\u{e9}");
+    assert_eq!(&*g.players()[0].name, "Zo\u{e9}");
     assert_eq!(err(join(&mut g, "ZOÉ")), ErrorCode::NameTaken);
     for bad in ["", "   ", &"x".repeat(25), "a\u{7}b", "a\u{202E}b", "a\u{200B}b", "\u{FEFF}x"] {
         assert_eq!(err(join(&mut g, bad)), ErrorCode::InvalidName, "{bad:?}");

@@ -117,7 +117,7 @@ pub struct RoundView {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct LobbyEntry {
     pub player_id: PlayerId,
-    pub name: String,
+    pub name: Arc<str>,
     /// Hidden by the facilitator (extension): others see a placeholder as `name`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub name_hidden: bool,
@@ -147,7 +147,7 @@ pub struct TableView {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SeatView {
     pub player_id: PlayerId,
-    pub name: String,
+    pub name: Arc<str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub name_hidden: bool,
     pub role: Option<Role>,
@@ -246,7 +246,7 @@ pub struct VoteEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct You {
     pub player_id: PlayerId,
-    pub name: String,
+    pub name: Arc<str>,
     /// 1-based, `null` in the lobby.
     pub table: Option<usize>,
     pub role: Option<Role>,
@@ -453,7 +453,7 @@ impl Game {
     }
 
     /// A name as `host` or others may see it.
-    fn shown_name(&self, p: &Player, host: bool) -> String {
+    fn shown_name(&self, p: &Player, host: bool) -> Arc<str> {
         if p.name_hidden && !host { hidden_text(self.language).into() } else { p.name.clone() }
     }
 

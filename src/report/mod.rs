@@ -39,7 +39,7 @@ fn role_word(role: Option<Role>, nl: bool) -> &'static str {
 }
 
 fn name(game: &Game, id: crate::game::PlayerId) -> String {
-    game.player(id).map(|p| p.name.clone()).unwrap_or_default()
+    game.player(id).map(|p| p.name.to_string()).unwrap_or_default()
 }
 
 fn round_title(game: &Game, i: usize) -> String {
