@@ -133,9 +133,23 @@ fn parent(args: Args) {
         assert_eq!(line.trim(), "READY", "a worker failed to connect: {line}");
     }
     let idle = args.server_pid.map(proc_stats);
+    if args.timeline
+        && let (Some(b), Some(i)) = (before, idle)
+    {
+        eprintln!(
+            "idle growth per connection: {:.1} KiB in all = {:.1} KiB anonymous + {:.1} KiB of files (code paged in)",
+            (i.rss_kib as f64 - b.rss_kib as f64) / (rooms * per_room) as f64,
+            (i.anon_kib as f64 - b.anon_kib as f64) / (rooms * per_room) as f64,
+            (i.file_kib as f64 - b.file_kib as f64) / (rooms * per_room) as f64,
+        );
+    }
     if args.timeline {
         let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        eprintln!("connected in {:.1} s; notes start at {:.3} (Unix time)", connecting.elapsed().as_secs_f64(), unix.as_secs_f64());
+        eprintln!(
+            "connected in {:.1} s; notes start at {:.3} (Unix time)",
+            connecting.elapsed().as_secs_f64(),
+            unix.as_secs_f64()
+        );
     }
     let bytes_before = sent_bytes(args.server);
     for w in workers.iter_mut() {
@@ -147,7 +161,8 @@ fn parent(args: Args) {
     // slow spell on a saturated generator core is the generator's, not the server's.
     let samples = Arc::new(Mutex::new(Vec::<(f64, f64)>::new()));
     if args.timeline {
-        let (samples, server, pids) = (samples.clone(), args.server_pid, workers.iter().map(|w| w.id()).collect::<Vec<_>>());
+        let (samples, server, pids) =
+            (samples.clone(), args.server_pid, workers.iter().map(|w| w.id()).collect::<Vec<_>>());
         std::thread::spawn(move || {
             let cpu = |pid: Option<u32>| pid.map_or(0.0, |p| proc_stats(p).cpu_seconds);
             let gen_cpu = || pids.iter().map(|p| cpu(Some(*p))).sum::<f64>();
@@ -232,7 +247,9 @@ fn timeline(all: &Results, cpu: &[(f64, f64)]) {
         }
         v.sort_by(|a, b| a.total_cmp(b));
         let p = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
-        let (server, generator) = cpu.get(i).map_or(("-".into(), "-".into()), |(s, g)| (format!("{:.0}", s * 20.0), format!("{:.0}", g * 20.0)));
+        let (server, generator) = cpu
+            .get(i)
+            .map_or(("-".into(), "-".into()), |(s, g)| (format!("{:.0}", s * 20.0), format!("{:.0}", g * 20.0)));
         eprintln!(
             "{:>3}-{:<3} {:>6} {:>7.1} {:>7.1} {:>7.1} {server:>13} {generator:>16}",
             i * 5,
@@ -258,6 +275,9 @@ fn sent_bytes(server: SocketAddr) -> Option<u64> {
 #[derive(Clone, Copy)]
 struct ProcStats {
     rss_kib: u64,
+    /// Of `rss_kib`: anonymous memory (heap, stacks), and pages of files (the binary's code).
+    anon_kib: u64,
+    file_kib: u64,
     peak_rss_kib: u64,
     cpu_seconds: f64,
 }
@@ -276,7 +296,13 @@ fn proc_stats(pid: u32) -> ProcStats {
     // Fields after the command name (which may hold spaces) start after the last ')'.
     let rest: Vec<&str> = stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().collect()).unwrap_or_default();
     let ticks = |i: usize| rest.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    ProcStats { rss_kib: field("VmRSS:"), peak_rss_kib: field("VmHWM:"), cpu_seconds: (ticks(11) + ticks(12)) / 100.0 }
+    ProcStats {
+        rss_kib: field("VmRSS:"),
+        anon_kib: field("RssAnon:"),
+        file_kib: field("RssFile:"),
+        peak_rss_kib: field("VmHWM:"),
+        cpu_seconds: (ticks(11) + ticks(12)) / 100.0,
+    }
 }
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
