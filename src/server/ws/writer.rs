@@ -22,12 +22,12 @@ const CLOSE_LINGER: Duration = Duration::from_millis(500);
 /// connection never stays silent for longer than this. Only a quiet connection needs one:
 /// the writer looks every half of this and pings when it sent nothing since it last
 /// looked, so a quiet connection gets a ping every 25 s and a busy one none.
-pub const PING_EVERY: Duration = Duration::from_secs(25);
+const PING_EVERY: Duration = Duration::from_secs(25);
 
 /// When a connection first looks whether it is quiet: spread over one look's interval by
 /// its id, so that the connections of a workshop that joined together do not all ping at
-/// the same moment. At 16,000 participants those bursts were a third of the slow notes
-/// (docs/performance.md, "Session 6").
+/// the same moment: at 16,000 participants such bursts (some 1,900 pings a second for 9 s)
+/// were where the slow notes came from (docs/performance.md, "Session 6").
 fn first_look(conn_id: u64) -> Duration {
     let half = (PING_EVERY / 2).as_millis() as u64;
     // Fibonacci hashing: ids that follow each other land far apart.
